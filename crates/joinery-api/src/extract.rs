@@ -1,0 +1,130 @@
+//! Extractors that turn a request into checked inputs, failing with Merge-shaped errors.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use joinery_domain::tokens::{TokenKind, api_key_is_well_formed};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::{AppState, MAX_BODY_BYTES};
+
+const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
+const INVALID_KEY: &str = "Invalid API key.";
+
+/// The organization behind the request's `Authorization: Bearer <API key>`.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgAuth {
+    pub organization_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for OrgAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::Unauthorized(NO_CREDENTIALS));
+        };
+        let value = value.to_str().map_err(|_| ApiError::Unauthorized(INVALID_KEY))?.trim();
+        let key = match value.split_once(' ') {
+            Some((scheme, key)) if scheme.eq_ignore_ascii_case("bearer") => key.trim(),
+            _ if value.is_empty() => return Err(ApiError::Unauthorized(NO_CREDENTIALS)),
+            _ => return Err(ApiError::Unauthorized("Invalid authorization header; expected \"Bearer <API key>\".")),
+        };
+        // Shape and checksum first: garbage never reaches the database.
+        if !api_key_is_well_formed(key) {
+            return Err(ApiError::Unauthorized(INVALID_KEY));
+        }
+        let hash = state.hasher.hash(TokenKind::ApiKey, key);
+        match state.storage.organization_for_api_key(&hash).await? {
+            Some(organization_id) => Ok(OrgAuth { organization_id }),
+            None => Err(ApiError::Unauthorized(INVALID_KEY)),
+        }
+    }
+}
+
+/// A JSON request body as a [`Value`], so validation can report every field at once rather than
+/// stopping at the first type mismatch. An empty body reads as `{}` (as DRF does).
+#[derive(Debug)]
+pub struct JsonBody(pub Value);
+
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type =
+            req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("<invalid>").to_owned());
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::detail(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("Request body is too large; the limit is {MAX_BODY_BYTES} bytes."),
+                )
+            } else {
+                ApiError::detail(rejection.status(), rejection.body_text())
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Object(Default::default())));
+        }
+        match content_type.as_deref() {
+            Some(ct) if is_json(ct) => {}
+            Some(ct) => {
+                return Err(ApiError::detail(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("Unsupported media type \"{ct}\" in request; send application/json."),
+                ));
+            }
+            None => {
+                return Err(ApiError::detail(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "Missing Content-Type header; send application/json.",
+                ));
+            }
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::detail(StatusCode::BAD_REQUEST, format!("JSON parse error - {e}")))
+    }
+}
+
+/// Query parameters as raw pairs; handlers parse what they accept and name the parameter in
+/// errors. Repeated keys are kept (Merge's SDK repeats list parameters).
+#[derive(Debug, Default)]
+pub struct RawQuery(pub Vec<(String, String)>);
+
+impl RawQuery {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        Ok(RawQuery(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+    }
+}

@@ -1,0 +1,64 @@
+//! Joinery's HTTP API. Routes are Merge-compatible (paths, bodies, errors) and each is declared
+//! with `#[utoipa::path]`, so `GET /api/openapi.json` is generated from the same code that serves.
+
+mod error;
+mod extract;
+mod openapi;
+mod pagination;
+mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, AppStateInner};
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Largest request body any route accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application: every route, with the layers shared by all of them.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(routes::health::router())
+        .merge(routes::link_token::router())
+        .merge(routes::integrations::router())
+        .split_for_parts();
+    let spec = std::sync::Arc::new(api);
+    router
+        .merge(routes::assets::router())
+        .route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec.clone())))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                // Paths only: query strings can carry link tokens, and headers carry keys.
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::DEBUG))
+                .on_request(()),
+        )
+        .with_state(state)
+}
+
+/// The OpenAPI document, for `joinery openapi` and tests.
+pub fn openapi_json() -> String {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(openapi::base())
+        .merge(routes::health::router())
+        .merge(routes::link_token::router())
+        .merge(routes::integrations::router())
+        .split_for_parts();
+    api.to_pretty_json().expect("the OpenAPI document serialises")
+}
+
+/// How long an idle keep-alive connection may stay open; bounded so abandoned clients cannot
+/// hold sockets forever.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);

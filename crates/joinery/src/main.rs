@@ -1,0 +1,154 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use joinery::config::{LogFormat, Overrides};
+use joinery::{Config, server};
+use tracing_subscriber::EnvFilter;
+use url::Url;
+
+#[derive(Parser)]
+#[command(name = "joinery", version, about = "Self-hosted, Merge-compatible unified API for HRIS and ATS")]
+struct Cli {
+    /// A TOML configuration file; environment variables (JOINERY_*) and flags override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    common: CommonFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct CommonFlags {
+    /// Database URL: sqlite:PATH or postgres://… [env: JOINERY_DATABASE_URL]
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Directory of the embedded database and generated secrets [env: JOINERY_DATA_DIR]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to bind [env: JOINERY_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Externally visible base URL for links [env: JOINERY_PUBLIC_URL]
+        #[arg(long)]
+        public_url: Option<Url>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    ApiKeys(ApiKeys),
+    /// Enable or disable integrations for an organization.
+    #[command(subcommand)]
+    Integrations(Integrations),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum ApiKeys {
+    /// Create an API key (and the organization, if new); prints only the key on stdout.
+    Create {
+        #[arg(long)]
+        organization: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Integrations {
+    /// Enable an integration for an organization (all are enabled by default).
+    Enable {
+        #[arg(long)]
+        organization: String,
+        slug: String,
+    },
+    /// Disable an integration for an organization: Link stops offering it.
+    Disable {
+        #[arg(long)]
+        organization: String,
+        slug: String,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("JOINERY_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides =
+        Overrides { database_url: cli.common.database_url, data_dir: cli.common.data_dir, ..Default::default() };
+    if let Command::Serve { listen, public_url } = &cli.command {
+        overrides.listen = *listen;
+        overrides.public_url = public_url.clone();
+    }
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    init_logging(config.log_format);
+
+    match cli.command {
+        Command::Serve { .. } => {
+            let running = server::start(&config, server::termination_signal()).await?;
+            if let Some(key) = &running.bootstrap_key {
+                println!("{}", server::welcome(key, &running.public_url));
+            }
+            running.wait().await
+        }
+        Command::Migrate => {
+            let (storage, _) = server::open(&config).await?;
+            storage.close().await;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::ApiKeys(ApiKeys::Create { organization }) => {
+            let organization = organization.trim();
+            anyhow::ensure!(!organization.is_empty(), "--organization may not be empty");
+            let (storage, hasher) = server::open(&config).await?;
+            let key = server::create_api_key(&storage, &hasher, organization).await?;
+            storage.close().await;
+            println!("{key}");
+            Ok(())
+        }
+        Command::Integrations(cmd) => {
+            let (organization, slug, enabled) = match cmd {
+                Integrations::Enable { organization, slug } => (organization, slug, true),
+                Integrations::Disable { organization, slug } => (organization, slug, false),
+            };
+            let integration = joinery_domain::integrations::find(&slug)
+                .ok_or_else(|| anyhow::anyhow!("unknown integration {slug:?}"))?;
+            let (storage, _) = server::open(&config).await?;
+            let (org, _) = storage.ensure_organization(organization.trim()).await?;
+            storage.set_integration_enabled(org.id, integration.slug, enabled).await?;
+            storage.close().await;
+            eprintln!("{} {} for {}", integration.slug, if enabled { "enabled" } else { "disabled" }, org.name);
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", joinery_api::openapi_json());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Opening storage, first-start bootstrap, and running the HTTP server until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use joinery_api::AppStateInner;
+use joinery_domain::tokens::{TokenHasher, TokenKind, api_key_hint, generate_api_key};
+use joinery_storage::{BackendKind, Storage, StorageOptions, now_micros};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::{Config, secrets};
+
+/// Storage (migrated) and the token hasher, as every command needs them.
+pub async fn open(config: &Config) -> anyhow::Result<(Storage, TokenHasher)> {
+    let secret = secrets::load_or_create(config)?;
+    let options = StorageOptions { max_connections: config.database_max_connections, ..StorageOptions::default() };
+    let url = config.database_url();
+    let storage =
+        Storage::connect(&url, &options).await.with_context(|| format!("connecting to {}", redact_url(&url)))?;
+    storage.migrate().await.context("running database migrations")?;
+    if storage.kind() == BackendKind::Postgres && config.secret_key.is_none() && config.secret_key_file.is_none() {
+        tracing::warn!(
+            "PostgreSQL without JOINERY_SECRET_KEY: this process uses the secret in {}; every Joinery \
+             process sharing the database must use the same secret",
+            config.data_dir.display()
+        );
+    }
+    Ok((storage, TokenHasher::new(&secret)))
+}
+
+/// Creates an API key for `organization` (creating the organization if needed) and returns it.
+pub async fn create_api_key(storage: &Storage, hasher: &TokenHasher, organization: &str) -> anyhow::Result<String> {
+    let (org, _) = storage.ensure_organization(organization).await?;
+    let key = generate_api_key();
+    storage.insert_api_key(org.id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
+    Ok(key)
+}
+
+/// On an empty database, creates the `default` organization and an API key for it. Returns the
+/// key when this call created it (with several processes starting at once, only one does).
+pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Result<Option<String>> {
+    if storage.organization_count().await? > 0 {
+        return Ok(None);
+    }
+    let (org, created) = storage.ensure_organization("default").await?;
+    if !created {
+        return Ok(None);
+    }
+    let key = generate_api_key();
+    storage.insert_api_key(org.id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
+    Ok(Some(key))
+}
+
+/// The welcome printed on the first start: the key, once, and a request to try.
+pub fn welcome(key: &str, public_url: &Url) -> String {
+    let base = public_url.as_str().trim_end_matches('/');
+    format!(
+        "\nJoinery created the organization \"default\" and its first API key. It is shown only now:\n\n    \
+         {key}\n\nTry it:\n\n    curl -s -X POST {base}/api/hris/v1/link-token \\\n      \
+         -H 'Authorization: Bearer {key}' \\\n      -H 'Content-Type: application/json' \\\n      \
+         -d '{{\"end_user_email_address\": \"ada@example.com\", \"end_user_organization_name\": \"Example Corp\", \
+         \"end_user_origin_id\": \"user-1\", \"categories\": [\"hris\"]}}'\n\nMore keys: joinery api-keys create --organization NAME\n"
+    )
+}
+
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A server running in the background of the current runtime.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub public_url: Url,
+    /// The API key created on first start, if this start created one.
+    pub bootstrap_key: Option<String>,
+    pub storage: Storage,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets in-flight requests finish, and closes storage.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits for the server to stop on its own (after a signal given to `start`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task panicked")??;
+        self.storage.close().await;
+        Ok(())
+    }
+}
+
+/// Binds, migrates, bootstraps and serves until `shutdown_signal` resolves (or
+/// [`RunningServer::shutdown`] is called).
+pub async fn start(
+    config: &Config,
+    shutdown_signal: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<RunningServer> {
+    let (storage, hasher) = open(config).await?;
+    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = config.public_url(addr);
+    let bootstrap_key = bootstrap(&storage, &hasher).await?;
+
+    let state = AppStateInner::new(storage.clone(), hasher, &public_url);
+    let app = joinery_api::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let janitor = tokio::spawn(purge_expired_link_tokens(storage.clone()));
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            tokio::select! {
+                _ = shutdown_signal => {}
+                _ = rx => {}
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        };
+        let result = axum::serve(listener, app).with_graceful_shutdown(stop).await;
+        janitor.abort();
+        result
+    });
+    tracing::info!(%addr, public_url = %public_url, database = ?storage.kind(), "Joinery is listening");
+    Ok(RunningServer { addr, public_url, bootstrap_key, storage, shutdown: Some(tx), task })
+}
+
+/// Link tokens are useless a day after they expire; deleting them keeps the table small.
+async fn purge_expired_link_tokens(storage: Storage) {
+    const EVERY: Duration = Duration::from_secs(600);
+    const GRACE_MICROS: i64 = 24 * 3600 * 1_000_000;
+    let mut interval = tokio::time::interval(EVERY);
+    loop {
+        interval.tick().await;
+        match storage.purge_link_tokens_expired_before(now_micros() - GRACE_MICROS, 1000).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "purged expired link tokens"),
+            Err(e) => tracing::warn!(error = %e, "purging expired link tokens failed"),
+        }
+    }
+}
+
+/// Resolves on SIGTERM or ctrl-c.
+pub async fn termination_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
