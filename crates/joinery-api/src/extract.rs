@@ -31,6 +31,7 @@ impl FromRequestParts<AppState> for OrgAuth {
         let key = match value.split_once(' ') {
             Some((scheme, key)) if scheme.eq_ignore_ascii_case("bearer") => key.trim(),
             _ if value.is_empty() => return Err(ApiError::Unauthorized(NO_CREDENTIALS)),
+            _ if value.eq_ignore_ascii_case("bearer") => return Err(ApiError::Unauthorized(INVALID_KEY)),
             _ => return Err(ApiError::Unauthorized("Invalid authorization header; expected \"Bearer <API key>\".")),
         };
         // Shape and checksum first: garbage never reaches the database.

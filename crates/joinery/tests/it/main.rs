@@ -1,0 +1,9 @@
+//! Integration tests: the real server over HTTP, on SQLite and on PostgreSQL.
+
+mod support;
+
+mod auth;
+mod cli;
+mod integrations;
+mod link_token;
+mod openapi;
