@@ -30,9 +30,13 @@ fn encode(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("o={offset}"))
 }
 
+/// Offsets beyond any list Joinery pages this way; larger ones are forged cursors.
+const MAX_OFFSET: usize = 1 << 32;
+
 fn decode(cursor: &str) -> Option<usize> {
     let raw = URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?;
-    std::str::from_utf8(&raw).ok()?.strip_prefix("o=")?.parse().ok()
+    let offset: usize = std::str::from_utf8(&raw).ok()?.strip_prefix("o=")?.parse().ok()?;
+    (offset <= MAX_OFFSET).then_some(offset)
 }
 
 /// Reads `page_size` (default 30; larger values are capped at 100, as DRF does) and `cursor`.
@@ -95,6 +99,11 @@ mod tests {
         assert!(OffsetPage::from_query(&q(&[("page_size", "0")])).is_err());
         assert!(OffsetPage::from_query(&q(&[("page_size", "x")])).is_err());
         assert!(OffsetPage::from_query(&q(&[("cursor", "!!!")])).is_err());
+        let forged = URL_SAFE_NO_PAD.encode(format!("o={}", usize::MAX - 4));
+        assert!(OffsetPage::from_query(&q(&[("cursor", &forged)])).is_err());
+        // A cursor past the end is an empty last page.
+        let past = OffsetPage::from_query(&q(&[("cursor", &encode(1000))])).unwrap().apply(vec![1u8, 2]);
+        assert!(past.results.is_empty() && past.next.is_none());
         assert_eq!(OffsetPage::from_query(&q(&[("page_size", "1000")])).unwrap().size, MAX_PAGE_SIZE);
     }
 }

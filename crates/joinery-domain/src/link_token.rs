@@ -13,8 +13,8 @@ use crate::Category;
 use crate::common_models;
 use crate::integrations::{self, Integration};
 use crate::validation::{
-    FieldErrors, Text, as_text, choice, field_bool, field_choice, field_int, field_list, field_object, field_text,
-    field_uuid, not_a_dict, python_type,
+    FieldErrors, NULL_CHARACTERS, Text, as_text, choice, field_bool, field_choice, field_free_object, field_int,
+    field_list, field_object, field_text, field_uuid, not_a_dict, python_type,
 };
 
 pub const DEFAULT_EXPIRY_MINS: i64 = 30;
@@ -112,8 +112,7 @@ pub fn parse(body: &Value, integration_enabled: impl Fn(&str) -> bool) -> Result
         field_choice(obj, "completed_account_initial_screen", true, INITIAL_SCREENS, &mut errors).map(str::to_owned);
     let linked_destination_id = field_uuid(obj, "linked_destination_id", &mut errors);
     let credential_id = field_uuid(obj, "credential_id", &mut errors);
-    let integration_specific_config =
-        field_object(obj, "integration_specific_config", false, true, &mut errors).cloned();
+    let integration_specific_config = field_free_object(obj, "integration_specific_config", &mut errors);
     let common_models = parse_common_models(obj, &mut errors);
     let category_scopes = parse_category_scopes(obj, &mut errors);
 
@@ -193,6 +192,7 @@ fn string_list(obj: &Map<String, Value>, field: &str, required: bool, errors: &m
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match as_text(item) {
+            Some(s) if s.contains('\0') => item_errors.add(&i.to_string(), NULL_CHARACTERS),
             Some(s) if !s.is_empty() => out.push(s),
             Some(_) => item_errors.add(&i.to_string(), crate::validation::NOT_BLANK),
             None => item_errors.add(&i.to_string(), "Not a valid string."),
@@ -531,6 +531,23 @@ mod tests {
             json!({"integration": ["\"bamboohr\" is not enabled for your organization."]})
         );
         assert!(parse(&with(json!({"categories": ["ats"], "integration": "lever"})), |_| true).is_ok());
+    }
+
+    #[test]
+    fn null_characters_are_refused_wherever_they_would_be_stored() {
+        let errs = errors_of(with(json!({
+            "end_user_origin_id": "user\u{0}1",
+            "integration_specific_config": {"k": "v\u{0}"},
+            "common_models": [{"model_id": "hris.Employee", "enabled_actions": ["READ"], "disabled_fields": ["a\u{0}"]}],
+        })));
+        assert_eq!(
+            errs,
+            json!({
+                "end_user_origin_id": ["Null characters are not allowed."],
+                "integration_specific_config": ["Null characters are not allowed."],
+                "common_models": {"0": {"disabled_fields": {"0": ["Null characters are not allowed."]}}},
+            })
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub const REQUIRED: &str = "This field is required.";
 pub const NOT_NULL: &str = "This field may not be null.";
 pub const NOT_BLANK: &str = "This field may not be blank.";
 pub const NOT_EMPTY_LIST: &str = "This list may not be empty.";
+/// PostgreSQL cannot store U+0000 in text or JSONB, so (like DRF) it is refused up front.
+pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
 
 /// DRF-shaped validation errors, keyed by field.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -125,6 +127,10 @@ pub fn field_text(obj: &Map<String, Value>, field: &str, opts: Text, errors: &mu
         errors.add(field, "Not a valid string.");
         return None;
     };
+    if s.contains('\0') {
+        errors.add(field, NULL_CHARACTERS);
+        return None;
+    }
     let len = s.chars().count();
     if len == 0 {
         errors.add(field, NOT_BLANK);
@@ -141,6 +147,16 @@ pub fn field_text(obj: &Map<String, Value>, field: &str, opts: Text, errors: &mu
         return None;
     }
     Some(s)
+}
+
+/// Whether a string or object key anywhere inside `v` holds U+0000.
+pub fn contains_null_character(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_null_character),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_null_character(v)),
+        _ => false,
+    }
 }
 
 /// A DRF `BooleanField` (accepts `true`/`false` and DRF's string and 0/1 spellings). Absent or
@@ -281,6 +297,20 @@ pub fn field_object<'a>(
     }
 }
 
+/// A free-form dict field (stored as given), refusing U+0000 anywhere inside it.
+pub fn field_free_object(
+    obj: &Map<String, Value>,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<Map<String, Value>> {
+    let map = field_object(obj, field, false, true, errors)?;
+    if map.iter().any(|(k, v)| k.contains('\0') || contains_null_character(v)) {
+        errors.add(field, NULL_CHARACTERS);
+        return None;
+    }
+    Some(map.clone())
+}
+
 /// The error recorded for a list item or dict member that is not an object.
 pub fn not_a_dict(v: &Value) -> String {
     format!("Invalid data. Expected a dictionary, but got {}.", python_type(v))
@@ -341,6 +371,17 @@ mod tests {
                 "x": ["\"DE\" is not a valid choice."],
             })
         );
+    }
+
+    #[test]
+    fn null_characters_are_refused() {
+        let o = obj(json!({"t": "a\u{0}b", "o": {"k": ["x\u{0}"]}, "p": {"k\u{0}": 1}, "q": {"k": [1, "ok"]}}));
+        let mut e = FieldErrors::new();
+        assert_eq!(field_text(&o, "t", Text::required(1, 5), &mut e), None);
+        assert!(field_free_object(&o, "o", &mut e).is_none());
+        assert!(field_free_object(&o, "p", &mut e).is_none());
+        assert!(field_free_object(&o, "q", &mut e).is_some());
+        assert_eq!(e.into_value(), json!({"t": [NULL_CHARACTERS], "o": [NULL_CHARACTERS], "p": [NULL_CHARACTERS]}));
     }
 
     #[test]

@@ -190,6 +190,8 @@ fn bad_fields() -> Vec<(Value, &'static str)> {
         ),
         (request_with(json!({"category_common_model_scopes": []})), "category_common_model_scopes"),
         (request_with(json!({"ekm_enabled": "nah"})), "ekm_enabled"),
+        (request_with(json!({"end_user_origin_id": "user\u{0}1"})), "end_user_origin_id"),
+        (request_with(json!({"integration_specific_config": {"k\u{0}": 1}})), "integration_specific_config"),
     ]
 }
 
