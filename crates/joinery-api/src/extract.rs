@@ -39,8 +39,14 @@ impl FromRequestParts<AppState> for OrgAuth {
             return Err(ApiError::Unauthorized(INVALID_KEY));
         }
         let hash = state.hasher.hash(TokenKind::ApiKey, key);
+        if let Some(organization_id) = state.auth_cache.get(&hash) {
+            return Ok(OrgAuth { organization_id });
+        }
         match state.storage.organization_for_api_key(&hash).await? {
-            Some(organization_id) => Ok(OrgAuth { organization_id }),
+            Some(organization_id) => {
+                state.auth_cache.insert(hash, organization_id);
+                Ok(OrgAuth { organization_id })
+            }
             None => Err(ApiError::Unauthorized(INVALID_KEY)),
         }
     }

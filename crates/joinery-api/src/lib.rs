@@ -1,6 +1,7 @@
 //! Joinery's HTTP API. Routes are Merge-compatible (paths, bodies, errors) and each is declared
 //! with `#[utoipa::path]`, so `GET /api/openapi.json` is generated from the same code that serves.
 
+mod auth_cache;
 mod error;
 mod extract;
 mod openapi;

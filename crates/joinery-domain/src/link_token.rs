@@ -57,7 +57,8 @@ pub struct ModelScope {
     pub field_permissions: Option<FieldPermissions>,
 }
 
-/// A validated link-token request, with defaults applied.
+/// A validated link-token request, with defaults applied. Stored as JSON with absent optional
+/// members left out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkTokenRequest {
     pub end_user_email_address: String,
@@ -65,17 +66,25 @@ pub struct LinkTokenRequest {
     pub end_user_origin_id: String,
     pub categories: Vec<Category>,
     /// Slug of the pre-selected integration (canonical lowercase form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration: Option<String>,
     pub link_expiry_mins: i64,
     pub should_create_magic_link_url: bool,
     pub hide_admin_magic_link: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_models: Option<Vec<CommonModelScope>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_common_model_scopes: Option<BTreeMap<Category, Vec<ModelScope>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     pub are_syncs_disabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_specific_config: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_account_initial_screen: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_destination_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<Uuid>,
     pub ekm_enabled: bool,
 }

@@ -4,6 +4,11 @@
 //! once, and stored only as `HMAC-SHA256(hashing key, kind || token)`. The keyed hash means a copy
 //! of the database alone does not let anyone confirm a guessed token, and the kind tag keeps a
 //! token of one kind from ever matching a row of another.
+//!
+//! API keys are found by their hash. Tokens minted at high rates (link tokens) are *split
+//! tokens*: a public selector, the row's time-ordered UUID, followed by 256 secret bits. The row
+//! is found by its id (an append-only index, where a random hash would dirty a random index page
+//! per insert), then the stored hash is compared in constant time.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -68,12 +73,21 @@ impl TokenHasher {
         Self { key: mac.finalize().into_bytes().into() }
     }
 
-    pub fn hash(&self, kind: TokenKind, token: &str) -> TokenHash {
+    fn mac(&self, kind: TokenKind, token: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(kind.tag());
         mac.update(&[0]);
         mac.update(token.as_bytes());
-        mac.finalize().into_bytes().into()
+        mac
+    }
+
+    pub fn hash(&self, kind: TokenKind, token: &str) -> TokenHash {
+        self.mac(kind, token).finalize().into_bytes().into()
+    }
+
+    /// Whether `token` hashes to `stored`, compared in constant time.
+    pub fn verify(&self, kind: TokenKind, token: &str, stored: &[u8]) -> bool {
+        self.mac(kind, token).verify_slice(stored).is_ok()
     }
 }
 
@@ -118,11 +132,33 @@ pub fn api_key_hint(key: &str) -> String {
     format!("{API_KEY_PREFIX}…{tail}")
 }
 
-/// A URL-safe opaque token with 256 bits of randomness (43 characters), for link, public and
-/// account tokens.
-pub fn generate_url_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    URL_SAFE_NO_PAD.encode(bytes)
+/// A split token: `id` selects the row, the whole `token` is the secret handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitToken {
+    pub id: uuid::Uuid,
+    pub token: String,
+}
+
+const SPLIT_TOKEN_BYTES: usize = 16 + 32;
+
+/// A new split token: base64url of a UUIDv7 and 256 random bits (64 URL-safe characters).
+pub fn generate_split_token() -> SplitToken {
+    let id = uuid::Uuid::now_v7();
+    let secret: [u8; 32] = rand::rng().random();
+    let mut raw = [0u8; SPLIT_TOKEN_BYTES];
+    raw[..16].copy_from_slice(id.as_bytes());
+    raw[16..].copy_from_slice(&secret);
+    SplitToken { id, token: URL_SAFE_NO_PAD.encode(raw) }
+}
+
+/// The row id a split token selects, if `token` has a split token's shape. The token is genuine
+/// only if its hash also matches the row's ([`TokenHasher::verify`]).
+pub fn split_token_id(token: &str) -> Option<uuid::Uuid> {
+    let mut raw = [0u8; SPLIT_TOKEN_BYTES];
+    match URL_SAFE_NO_PAD.decode_slice(token.as_bytes(), &mut raw) {
+        Ok(SPLIT_TOKEN_BYTES) => uuid::Uuid::from_slice(&raw[..16]).ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -156,18 +192,31 @@ mod tests {
     fn hashes_are_keyed_and_kind_separated() {
         let h1 = TokenHasher::new(b"secret one");
         let h2 = TokenHasher::new(b"secret two");
-        let token = generate_url_token();
+        let token = generate_split_token().token;
         assert_eq!(h1.hash(TokenKind::LinkToken, &token), h1.hash(TokenKind::LinkToken, &token));
         assert_ne!(h1.hash(TokenKind::LinkToken, &token), h2.hash(TokenKind::LinkToken, &token));
         assert_ne!(h1.hash(TokenKind::LinkToken, &token), h1.hash(TokenKind::PublicToken, &token));
         assert!(!format!("{h1:?}").contains("secret"));
+        let stored = h1.hash(TokenKind::LinkToken, &token);
+        assert!(h1.verify(TokenKind::LinkToken, &token, &stored));
+        assert!(!h1.verify(TokenKind::PublicToken, &token, &stored));
+        assert!(!h2.verify(TokenKind::LinkToken, &token, &stored));
+        assert!(!h1.verify(TokenKind::LinkToken, &token, &stored[..31]));
     }
 
     #[test]
-    fn url_tokens_are_url_safe_and_long_enough() {
-        let t = generate_url_token();
-        assert_eq!(t.len(), 43);
-        assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    fn split_tokens_are_url_safe_and_carry_their_id() {
+        let a = generate_split_token();
+        let b = generate_split_token();
+        assert_ne!(a, b);
+        assert_eq!(a.token.len(), 64);
+        assert!(a.token.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_eq!(split_token_id(&a.token), Some(a.id));
+        assert_eq!(a.id.get_version_num(), 7);
+        assert_eq!(split_token_id(&a.token[..63]), None);
+        assert_eq!(split_token_id(&format!("{}A", a.token)), None);
+        assert_eq!(split_token_id("not a token"), None);
+        assert_eq!(split_token_id(""), None);
     }
 
     #[test]

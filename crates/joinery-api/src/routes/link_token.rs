@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use joinery_domain::Category;
 use joinery_domain::link_token;
-use joinery_domain::tokens::{TokenKind, generate_url_token};
+use joinery_domain::tokens::{SplitToken, TokenKind, generate_split_token};
 use joinery_storage::{NewLinkToken, now_micros};
 use serde::Serialize;
 use serde_json::Value;
@@ -94,20 +94,21 @@ async fn create(state: &AppState, auth: OrgAuth, body: Value) -> Result<Json<Lin
         if names_integration { state.storage.disabled_integrations(auth.organization_id).await? } else { Vec::new() };
     let request = link_token::parse(&body, |slug| !disabled.iter().any(|d| d == slug))?;
 
-    let token = generate_url_token();
+    let SplitToken { id, token } = generate_split_token();
     let created_at = now_micros();
     let expires_at = created_at + request.link_expiry_mins * 60 * 1_000_000;
+    let magic_link_url = request.should_create_magic_link_url.then(|| state.url(&format!("/link?link_token={token}")));
+    let integration_name = request.integration().map(|i| i.name);
     state
         .storage
-        .insert_link_token(&NewLinkToken {
+        .insert_link_token(NewLinkToken {
+            id,
             organization_id: auth.organization_id,
             token_hash: state.hasher.hash(TokenKind::LinkToken, &token),
-            request: &request,
+            request,
             created_at,
             expires_at,
         })
         .await?;
-
-    let magic_link_url = request.should_create_magic_link_url.then(|| state.url(&format!("/link?link_token={token}")));
-    Ok(Json(LinkToken { link_token: token, integration_name: request.integration().map(|i| i.name), magic_link_url }))
+    Ok(Json(LinkToken { link_token: token, integration_name, magic_link_url }))
 }

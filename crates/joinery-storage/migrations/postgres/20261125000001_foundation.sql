@@ -28,7 +28,8 @@ CREATE TABLE organization_disabled_integrations (
 CREATE TABLE link_tokens (
     id                  UUID PRIMARY KEY,
     organization_id     UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    token_hash          BYTEA NOT NULL UNIQUE,
+    -- HMAC-SHA256 of the whole token; rows are found by id, the token's public selector.
+    token_hash          BYTEA NOT NULL,
     end_user_origin_id  TEXT NOT NULL,
     integration         TEXT,
     -- The validated request (scopes, language, categories, end-user identity) for Link.
@@ -38,4 +39,3 @@ CREATE TABLE link_tokens (
     consumed_at         BIGINT
 );
 CREATE INDEX link_tokens_expires_at ON link_tokens (expires_at);
-CREATE INDEX link_tokens_organization_origin ON link_tokens (organization_id, end_user_origin_id);

@@ -1,6 +1,6 @@
 //! `POST /api/{category}/v1/link-token` and `/api/integrations/create-link-token`.
 
-use joinery_domain::tokens::{TokenHasher, TokenKind};
+use joinery_domain::tokens::{TokenHasher, TokenKind, split_token_id};
 use joinery_storage::now_micros;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -71,8 +71,10 @@ async fn records_the_whole_request_hashed(backend: Backend) {
     let token = res["link_token"].as_str().unwrap().to_owned();
 
     let hasher = TokenHasher::new(&[0x5e; 32]);
-    let record =
-        t.storage().find_link_token(&hasher.hash(TokenKind::LinkToken, &token)).await.unwrap().expect("stored");
+    let id = split_token_id(&token).expect("a link token is a split token");
+    let record = t.storage().find_link_token(id).await.unwrap().expect("stored");
+    assert!(hasher.verify(TokenKind::LinkToken, &token, &record.token_hash));
+    assert!(!hasher.verify(TokenKind::LinkToken, &token.replace(&token[60..], "AAAA"), &record.token_hash));
     let r = &record.request;
     assert_eq!(r.end_user_origin_id, "user-1");
     assert_eq!(r.integration.as_deref(), Some("bamboohr"));
