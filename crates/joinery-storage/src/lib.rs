@@ -200,10 +200,10 @@ const WAL_AUTOCHECKPOINT_BACKSTOP: &str = "10000";
 /// After a reset the WAL file is truncated to this size, so a burst does not keep disk space.
 const WAL_SIZE_LIMIT: &str = "16777216";
 /// How often [`checkpoint_wal`] runs, and the WAL length (pages) at which it restarts the log.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-const RESTART_WAL_AT_PAGES: i64 = 2000;
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+const RESTART_WAL_AT_PAGES: i64 = 1000;
 
-/// Keeps the WAL short without stalling the writer for long. Every quarter second a PASSIVE
+/// Keeps the WAL short without stalling the writer for long. Every 50 ms a PASSIVE
 /// checkpoint copies committed pages into the database file from a connection of its own,
 /// waiting for no one. Under constant writes it never catches up completely, so the WAL would
 /// never restart and the writer would eventually run a huge checkpoint itself (a 100+ ms stall,
