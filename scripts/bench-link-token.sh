@@ -49,7 +49,6 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 [[ $TARGET_DIR == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 BIN="$TARGET_DIR/release/joinery"
 LINK_TOKEN_LUA="$ROOT/scripts/bench/link_token.lua"
-AUTH_NOOP_LUA="$ROOT/scripts/bench/auth_noop.lua"
 ENDPOINT="/api/hris/v1/link-token"
 
 # Settings of the caller's shell must not leak into the servers under test.
@@ -303,14 +302,18 @@ bench_backend() {
     for scenario in link-token auth-no-op health; do
         case $scenario in
         link-token) url="$BASE$ENDPOINT" lua=$LINK_TOKEN_LUA ;;
-        auth-no-op) url="$BASE$ENDPOINT" lua=$AUTH_NOOP_LUA ;;
+        auth-no-op) url="$BASE$ENDPOINT" lua=$LINK_TOKEN_LUA ;;
         health) url="$BASE/api/health" lua="" ;;
         esac
         local rows_before=""
         if [[ $scenario == link-token ]]; then rows_before="$(count_link_tokens || true)"; fi
         reset_peak_rss || peak_note="VmHWM since the server started (clear_refs unavailable)"
 
-        run_wrk "$scenario" "$url" "$lua"
+        if [[ $scenario == auth-no-op ]]; then
+            JOINERY_BENCH_EXTRA='"link_expiry_mins":1,' run_wrk "$scenario" "$url" "$lua"
+        else
+            run_wrk "$scenario" "$url" "$lua"
+        fi
         out="$WORK_DIR/wrk-$scenario.txt"
 
         local hwm rps p50 p99 requests non2xx sock statuses cell

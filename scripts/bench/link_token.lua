@@ -29,8 +29,12 @@ function setup(thread)
 end
 
 local counter = 0
+-- JOINERY_BENCH_EXTRA adds members to the body, e.g. '"link_expiry_mins":1,' for the
+-- authenticated no-op scenario: the same fields are parsed and validated, then rejected with 400
+-- and nothing is stored, so comparing the two shows the cost of the storage write.
 local body_prefix = '{"end_user_email_address":"bench@example.com",'
   .. '"end_user_organization_name":"Bench Corp","categories":["hris"],'
+  .. (os.getenv("JOINERY_BENCH_EXTRA") or "")
   .. '"end_user_origin_id":"bench-'
 
 function request()
