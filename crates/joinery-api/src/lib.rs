@@ -12,8 +12,6 @@ mod state;
 pub use error::ApiError;
 pub use state::{AppState, AppStateInner};
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -30,7 +28,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::link_token::router())
         .merge(routes::integrations::router())
         .split_for_parts();
-    let spec = std::sync::Arc::new(api);
+    // Serialised once: the document never changes while the process runs.
+    let spec = axum::body::Bytes::from(api.to_json().expect("the OpenAPI document serialises"));
     router
         .merge(routes::assets::router())
         .route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec.clone())))
@@ -59,7 +58,3 @@ pub fn openapi_json() -> String {
         .split_for_parts();
     api.to_pretty_json().expect("the OpenAPI document serialises")
 }
-
-/// How long an idle keep-alive connection may stay open; bounded so abandoned clients cannot
-/// hold sockets forever.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);

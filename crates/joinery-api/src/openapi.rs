@@ -1,9 +1,6 @@
 //! The OpenAPI document's frame and the schemas that exist only for documentation (request
 //! bodies are validated from raw JSON so that every offending field is reported at once).
 
-use std::sync::Arc;
-
-use axum::Json;
 use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,8 +40,8 @@ pub fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-pub async fn serve(spec: Arc<utoipa::openapi::OpenApi>) -> impl IntoResponse {
-    Json(spec.as_ref().clone())
+pub async fn serve(spec: axum::body::Bytes) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], spec)
 }
 
 /// `{"detail": "..."}`: how request-level errors (401, 404, 413, 415, ...) are reported.

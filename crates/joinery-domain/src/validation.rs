@@ -42,10 +42,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn contains(&self, field: &str) -> bool {
-        self.0.contains_key(field)
-    }
-
     pub fn into_value(self) -> Value {
         Value::Object(self.0)
     }

@@ -100,7 +100,7 @@ mod tests {
         async fn write(&self, items: &[u32]) -> Result<()> {
             self.0.fetch_add(1, Ordering::SeqCst);
             tokio::task::yield_now().await;
-            if items.iter().any(|i| i % 2 == 1) { Err(StorageError::Corrupt("odd".into())) } else { Ok(()) }
+            if items.iter().any(|i| i % 2 == 1) { Err(StorageError::Closed) } else { Ok(()) }
         }
     }
 
