@@ -21,13 +21,17 @@ use utoipa_axum::router::OpenApiRouter;
 /// Largest request body any route accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The whole application: every route, with the layers shared by all of them.
-pub fn router(state: AppState) -> Router {
-    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+/// The API routes, each documented in the OpenAPI document.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
         .merge(routes::health::router())
         .merge(routes::link_token::router())
         .merge(routes::integrations::router())
-        .split_for_parts();
+}
+
+/// The whole application: every route, with the layers shared by all of them.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = documented_routes().split_for_parts();
     // Serialised once: the document never changes while the process runs.
     let spec = axum::body::Bytes::from(api.to_json().expect("the OpenAPI document serialises"));
     router
@@ -51,10 +55,6 @@ pub fn router(state: AppState) -> Router {
 
 /// The OpenAPI document, for `joinery openapi` and tests.
 pub fn openapi_json() -> String {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(openapi::base())
-        .merge(routes::health::router())
-        .merge(routes::link_token::router())
-        .merge(routes::integrations::router())
-        .split_for_parts();
+    let (_, api) = documented_routes().split_for_parts();
     api.to_pretty_json().expect("the OpenAPI document serialises")
 }

@@ -36,8 +36,13 @@ pub async fn open(config: &Config) -> anyhow::Result<(Storage, TokenHasher)> {
 /// Creates an API key for `organization` (creating the organization if needed) and returns it.
 pub async fn create_api_key(storage: &Storage, hasher: &TokenHasher, organization: &str) -> anyhow::Result<String> {
     let (org, _) = storage.ensure_organization(organization).await?;
+    issue_api_key(storage, hasher, org.id).await
+}
+
+/// Generates a key, stores its hash, and returns the key (the only time it exists in the clear).
+async fn issue_api_key(storage: &Storage, hasher: &TokenHasher, organization_id: uuid::Uuid) -> anyhow::Result<String> {
     let key = generate_api_key();
-    storage.insert_api_key(org.id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
+    storage.insert_api_key(organization_id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
     Ok(key)
 }
 
@@ -51,9 +56,7 @@ pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Resul
     if !created {
         return Ok(None);
     }
-    let key = generate_api_key();
-    storage.insert_api_key(org.id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
-    Ok(Some(key))
+    Ok(Some(issue_api_key(storage, hasher, org.id).await?))
 }
 
 /// The welcome printed on the first start: the key, once, and a request to try.
