@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test Joinery has: Rust unit and integration tests (cargo-nextest) on SQLite, and on
 # PostgreSQL when JOINERY_TEST_POSTGRES_URL is set, then the compatibility suite that drives the
-# real server with Merge's official Python SDK. Installs what it needs (cargo-nextest, a Python
-# virtual environment with the SDK) on first use.
+# real server with Merge's official Python SDK, then Joinery Link in a real browser (Debian's
+# chromium driven by playwright-core). Installs what it needs (cargo-nextest, a Python virtual
+# environment with the SDK, chromium, node modules) on first use.
 #
 #   scripts/test.sh                      # SQLite only; says plainly that PostgreSQL was skipped
 #   JOINERY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh
@@ -34,6 +35,9 @@ cargo nextest run --workspace --profile "$profile" "${pg_filter[@]}"
 
 echo "==> SDK compatibility tests (MergePythonClient)"
 JOINERY_BIN="$target_dir/debug/joinery" tests/sdk/run.sh
+
+echo "==> Browser tests (Joinery Link in chromium)"
+JOINERY_BIN="$target_dir/debug/joinery" tests/browser/run.sh
 
 if [ -z "${JOINERY_TEST_POSTGRES_URL:-}" ]; then
     echo "==> Done. PostgreSQL suite SKIPPED: set JOINERY_TEST_POSTGRES_URL to run it."

@@ -159,8 +159,9 @@ def start_server(env: dict[str, str], log_path: Path) -> ServerProcess:
     base_url = f"http://127.0.0.1:{port}"
     log = log_path.open("ab")
     try:
+        # --demo: the provider emulators, so accounts can be linked end to end (test_linking.py).
         process = subprocess.Popen(
-            [str(JOINERY_BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            [str(JOINERY_BIN), "serve", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
     finally:
         log.close()
@@ -245,6 +246,21 @@ class Joinery:
     env: dict[str, str] = field(repr=False)
     data_dir: Path = field(repr=False)
     process: ServerProcess = field(repr=False)
+
+    def demo_credentials(self) -> dict[str, str]:
+        """The demo provider credentials `serve --demo` printed."""
+        import re
+
+        text = self.process.log_path.read_text(errors="replace")
+        bamboo = re.search(r'BambooHR \(demo\): company domain "([^"]+)", API key "([^"]+)"', text)
+        gusto = re.search(r'Gusto \(demo\): email "([^"]+)", password "([^"]+)"', text)
+        assert bamboo and gusto, "serve --demo printed no demo credentials"
+        return {
+            "bamboohr_domain": bamboo[1],
+            "bamboohr_key": bamboo[2],
+            "gusto_email": gusto[1],
+            "gusto_password": gusto[2],
+        }
 
     @property
     def api_url(self) -> str:

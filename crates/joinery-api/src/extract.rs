@@ -4,7 +4,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use joinery_domain::tokens::{TokenKind, api_key_is_well_formed};
+use joinery_domain::tokens::{TokenKind, api_key_is_well_formed, split_token_id};
+use joinery_storage::LinkedAccount;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -48,6 +49,39 @@ impl FromRequestParts<AppState> for OrgAuth {
                 Ok(OrgAuth { organization_id })
             }
             None => Err(ApiError::Unauthorized(INVALID_KEY)),
+        }
+    }
+}
+
+/// The linked account behind `X-Account-Token`, which must belong to the API key's organization.
+/// Any mismatch reads as an invalid token, so nothing tells whether a token exists elsewhere.
+#[derive(Debug)]
+pub struct AccountAuth {
+    pub account: LinkedAccount,
+}
+
+pub const ACCOUNT_TOKEN_HEADER: &str = "x-account-token";
+const NO_ACCOUNT_TOKEN: &str = "Missing X-Account-Token header: this endpoint needs a linked account's account token.";
+const INVALID_ACCOUNT_TOKEN: &str = "Invalid X-Account-Token.";
+
+impl FromRequestParts<AppState> for AccountAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let OrgAuth { organization_id } = OrgAuth::from_request_parts(parts, state).await?;
+        let token = match parts.headers.get(ACCOUNT_TOKEN_HEADER) {
+            None => return Err(ApiError::Unauthorized(NO_ACCOUNT_TOKEN)),
+            Some(v) => v.to_str().map_err(|_| ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN))?.trim(),
+        };
+        let id = split_token_id(token).ok_or(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN))?;
+        match state.storage.find_linked_account_by_token(id).await? {
+            Some(account)
+                if account.organization_id == organization_id
+                    && state.hasher.verify(TokenKind::AccountToken, token, &account.account_token_hash) =>
+            {
+                Ok(AccountAuth { account })
+            }
+            _ => Err(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN)),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! with `#[utoipa::path]`, so `GET /api/openapi.json` is generated from the same code that serves.
 
 mod auth_cache;
+mod datetime;
 mod error;
 mod extract;
+mod link;
 mod openapi;
 mod pagination;
 mod routes;
@@ -27,6 +29,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
         .merge(routes::link_token::router())
         .merge(routes::integrations::router())
+        .merge(routes::link_api::router())
+        .merge(routes::account_token::router())
+        .merge(routes::linked_accounts::router())
 }
 
 /// The whole application: every route, with the layers shared by all of them.
@@ -36,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let spec = axum::body::Bytes::from(api.to_json().expect("the OpenAPI document serialises"));
     router
         .merge(routes::assets::router())
+        .merge(routes::link_page::router())
         .route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec.clone())))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

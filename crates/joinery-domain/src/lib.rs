@@ -4,6 +4,7 @@
 
 pub mod category;
 pub mod common_models;
+pub mod crypto;
 pub mod integrations;
 pub mod link_token;
 pub mod tokens;

@@ -36,6 +36,8 @@ pub enum TokenKind {
     LinkToken,
     PublicToken,
     AccountToken,
+    /// The `state` of an OAuth attempt in Link.
+    OAuthState,
 }
 
 impl TokenKind {
@@ -45,6 +47,7 @@ impl TokenKind {
             TokenKind::LinkToken => b"link-token",
             TokenKind::PublicToken => b"public-token",
             TokenKind::AccountToken => b"account-token",
+            TokenKind::OAuthState => b"oauth-state",
         }
     }
 }

@@ -9,6 +9,7 @@
 
 mod group_commit;
 mod link_tokens;
+mod linked_accounts;
 mod organizations;
 
 use std::path::Path;
@@ -20,6 +21,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use link_tokens::{LinkTokenRecord, NewLinkToken};
+pub use linked_accounts::{
+    AccountLink, LinkOutcome, LinkRefusal, LinkedAccount, LinkedAccountFilter, NewAccountToken, NewPublicToken,
+    OAuthAttempt, PublicTokenRecord, status,
+};
 pub use organizations::{ApiKeyRecord, Organization};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +39,8 @@ pub enum StorageError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("storage is shutting down")]
     Closed,
+    #[error("internal invariant broken: {0}")]
+    Invariant(&'static str),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,6 +1,7 @@
 //! Configuration: built-in defaults, then a TOML file (`--config`), then `JOINERY_*` environment
 //! variables, then command-line flags, each overriding the one before.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -28,10 +29,46 @@ pub struct Config {
     /// A file holding the server secret (`JOINERY_SECRET_KEY_FILE`); default
     /// `<data_dir>/secret.key`, generated on first start.
     pub secret_key_file: Option<PathBuf>,
+    /// The key sealing provider credentials at rest (AES-256-GCM), 32 bytes in base64 or hex
+    /// (`JOINERY_ENCRYPTION_KEY`). Every process sharing a database must use the same one.
+    pub encryption_key: Option<String>,
+    /// A file holding the encryption key (`JOINERY_ENCRYPTION_KEY_FILE`); default
+    /// `<data_dir>/encryption.key`, generated on first start.
+    pub encryption_key_file: Option<PathBuf>,
+    /// Former encryption keys, comma-separated, still needed to open values sealed before a
+    /// rotation (`JOINERY_ENCRYPTION_RETIRED_KEYS`).
+    pub encryption_retired_keys: Option<String>,
+    /// Per-provider settings (`[providers.<slug>]` in TOML, or
+    /// `JOINERY_PROVIDER_<SLUG>_BASE_URL|CLIENT_ID|CLIENT_SECRET`).
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// Run the local provider emulators and seed a demo organization (`serve --demo`); a flag only.
+    #[serde(skip)]
+    pub demo: bool,
     /// PostgreSQL pool size, or SQLite reader connections.
     pub database_max_connections: u32,
     /// `text` or `json` logs on stderr (`JOINERY_LOG_FORMAT`).
     pub log_format: LogFormat,
+}
+
+/// One provider's settings.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Replaces scheme, host and port of every request to the provider (the path is kept).
+    pub base_url: Option<Url>,
+    /// The OAuth client registered with the provider (OAuth integrations).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("base_url", &self.base_url.as_ref().map(Url::as_str))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +87,11 @@ impl Default for Config {
             data_dir: PathBuf::from("joinery-data"),
             secret_key: None,
             secret_key_file: None,
+            encryption_key: None,
+            encryption_key_file: None,
+            encryption_retired_keys: None,
+            providers: BTreeMap::new(),
+            demo: false,
             database_max_connections: 8,
             log_format: LogFormat::Text,
         }
@@ -78,11 +120,58 @@ impl Config {
             anyhow::ensure!(file.exists(), "configuration file {} does not exist", file.display());
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
+        let mut config: Config = figment
             .merge(Env::prefixed("JOINERY_").only(KEYS))
             .merge(Serialized::defaults(overrides))
             .extract()
-            .context("invalid configuration")
+            .context("invalid configuration")?;
+        config.merge_provider_env(std::env::vars())?;
+        config.check_providers()?;
+        Ok(config)
+    }
+
+    /// Applies `JOINERY_PROVIDER_<SLUG>_<SETTING>` variables over the file's `[providers.*]`.
+    fn merge_provider_env(&mut self, vars: impl Iterator<Item = (String, String)>) -> anyhow::Result<()> {
+        for (name, value) in vars {
+            let Some(rest) = name.strip_prefix("JOINERY_PROVIDER_") else { continue };
+            let (slug, setting) = ["_BASE_URL", "_CLIENT_ID", "_CLIENT_SECRET"]
+                .iter()
+                .find_map(|suffix| rest.strip_suffix(suffix).map(|slug| (slug, &suffix[1..])))
+                .with_context(|| {
+                    format!("{name}: expected JOINERY_PROVIDER_<SLUG>_BASE_URL, _CLIENT_ID or _CLIENT_SECRET")
+                })?;
+            let entry = self.providers.entry(slug.to_ascii_lowercase()).or_default();
+            match setting {
+                "BASE_URL" => {
+                    entry.base_url = Some(Url::parse(value.trim()).with_context(|| format!("{name} is not a URL"))?)
+                }
+                "CLIENT_ID" => entry.client_id = Some(value),
+                _ => entry.client_secret = Some(value),
+            }
+        }
+        Ok(())
+    }
+
+    /// Provider settings must name known integrations (a typo would silently do nothing), and a
+    /// base URL override must be an http(s) URL without query or credentials.
+    fn check_providers(&self) -> anyhow::Result<()> {
+        for (slug, provider) in &self.providers {
+            anyhow::ensure!(
+                joinery_domain::integrations::find(slug).is_some(),
+                "provider settings for unknown integration {slug:?}"
+            );
+            if let Some(url) = &provider.base_url {
+                anyhow::ensure!(
+                    matches!(url.scheme(), "http" | "https")
+                        && url.has_host()
+                        && url.query().is_none()
+                        && url.username().is_empty()
+                        && url.password().is_none(),
+                    "base URL of {slug} must be an http(s) URL without query or credentials"
+                );
+            }
+        }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -105,6 +194,9 @@ const KEYS: &[&str] = &[
     "data_dir",
     "secret_key",
     "secret_key_file",
+    "encryption_key",
+    "encryption_key_file",
+    "encryption_retired_keys",
     "database_max_connections",
     "log_format",
 ];
@@ -143,6 +235,41 @@ mod tests {
             assert_eq!(c.public_url("127.0.0.1:4321".parse().unwrap()).as_str(), "http://127.0.0.1:4321/");
             Ok(())
         });
+    }
+
+    #[test]
+    fn provider_settings_come_from_the_file_and_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "j.toml",
+                "[providers.gusto]\nclient_id = \"from-file\"\nclient_secret = \"s\"\n[providers.bamboohr]\nbase_url = \"http://file:1\"\n",
+            )?;
+            jail.set_env("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", "http://127.0.0.1:9001");
+            jail.set_env("JOINERY_PROVIDER_GUSTO_CLIENT_ID", "from-env");
+            let c = Config::load(Some(Path::new("j.toml")), &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.providers["bamboohr"].base_url.as_ref().unwrap().as_str(), "http://127.0.0.1:9001/");
+            assert_eq!(c.providers["gusto"].client_id.as_deref(), Some("from-env"));
+            assert_eq!(c.providers["gusto"].client_secret.as_deref(), Some("s"));
+            assert!(!format!("{c:?}").contains("client_secret: Some(\"s\")"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_provider_settings_are_reported() {
+        for (var, value, expected) in [
+            ("JOINERY_PROVIDER_BAMBOO_BASE_URL", "http://x", "unknown integration"),
+            ("JOINERY_PROVIDER_BAMBOOHR_BASEURL", "http://x", "expected JOINERY_PROVIDER_<SLUG>"),
+            ("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", "not a url", "not a URL"),
+            ("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", "ftp://x", "http(s)"),
+        ] {
+            Jail::expect_with(|jail| {
+                jail.set_env(var, value);
+                let err = Config::load(None, &Overrides::default()).unwrap_err();
+                assert!(format!("{err:#}").contains(expected), "{var}: {err:#}");
+                Ok(())
+            });
+        }
     }
 
     #[test]

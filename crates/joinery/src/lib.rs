@@ -2,6 +2,7 @@
 //! over it, and the integration tests start the same server in-process on port 0.
 
 pub mod config;
+pub mod demo;
 pub mod secrets;
 pub mod server;
 

@@ -40,6 +40,10 @@ enum Command {
         /// Externally visible base URL for links [env: JOINERY_PUBLIC_URL]
         #[arg(long)]
         public_url: Option<Url>,
+        /// Also run local emulators of the supported providers, point the connectors at them,
+        /// and seed a demo organization: link a "BambooHR (demo)" account with no internet.
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -102,11 +106,12 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut overrides =
         Overrides { database_url: cli.common.database_url, data_dir: cli.common.data_dir, ..Default::default() };
-    if let Command::Serve { listen, public_url } = &cli.command {
+    if let Command::Serve { listen, public_url, .. } = &cli.command {
         overrides.listen = *listen;
         overrides.public_url = public_url.clone();
     }
-    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    let mut config = Config::load(cli.config.as_deref(), &overrides)?;
+    config.demo = matches!(cli.command, Command::Serve { demo: true, .. });
     init_logging(config.log_format);
 
     match cli.command {
@@ -114,6 +119,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let running = server::start(&config, server::termination_signal()).await?;
             if let Some(key) = &running.bootstrap_key {
                 println!("{}", server::welcome(key, &running.public_url));
+            }
+            if let Some(demo) = &running.demo {
+                println!("{}", demo.banner(&running.public_url));
             }
             running.wait().await
         }

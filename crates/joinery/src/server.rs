@@ -1,11 +1,13 @@
 //! Opening storage, first-start bootstrap, and running the HTTP server until shutdown.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use joinery_api::AppStateInner;
+use joinery_connectors::{ProviderHttp, ProviderSettings};
 use joinery_domain::tokens::{TokenHasher, TokenKind, api_key_hint, generate_api_key};
 use joinery_storage::{BackendKind, Storage, StorageOptions, now_micros};
 use tokio::net::TcpListener;
@@ -13,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::demo::{self, Demo};
 use crate::{Config, secrets};
 
 /// Storage (migrated) and the token hasher, as every command needs them.
@@ -27,6 +30,16 @@ pub async fn open(config: &Config) -> anyhow::Result<(Storage, TokenHasher)> {
         tracing::warn!(
             "PostgreSQL without JOINERY_SECRET_KEY: this process uses the secret in {}; every Joinery \
              process sharing the database must use the same secret",
+            config.data_dir.display()
+        );
+    }
+    if storage.kind() == BackendKind::Postgres
+        && config.encryption_key.is_none()
+        && config.encryption_key_file.is_none()
+    {
+        tracing::warn!(
+            "PostgreSQL without JOINERY_ENCRYPTION_KEY: this process uses the key in {}; every Joinery \
+             process sharing the database must use the same key",
             config.data_dir.display()
         );
     }
@@ -88,6 +101,8 @@ pub struct RunningServer {
     /// The API key created on first start, if this start created one.
     pub bootstrap_key: Option<String>,
     pub storage: Storage,
+    /// The demo's emulators and key, with `--demo`.
+    pub demo: Option<Demo>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -105,6 +120,9 @@ impl RunningServer {
     pub async fn wait(self) -> anyhow::Result<()> {
         self.task.await.context("server task panicked")??;
         self.storage.close().await;
+        if let Some(demo) = self.demo {
+            demo.shutdown().await;
+        }
         Ok(())
     }
 }
@@ -116,12 +134,40 @@ pub async fn start(
     shutdown_signal: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<RunningServer> {
     let (storage, hasher) = open(config).await?;
+    let keyring = secrets::load_keyring(config)?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let public_url = config.public_url(addr);
     let bootstrap_key = bootstrap(&storage, &hasher).await?;
 
-    let state = AppStateInner::new(storage.clone(), hasher, &public_url);
+    let mut providers: HashMap<String, ProviderSettings> = config
+        .providers
+        .iter()
+        .map(|(slug, p)| {
+            let settings = ProviderSettings {
+                base_url: p.base_url.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+            };
+            (slug.clone(), settings)
+        })
+        .collect();
+    let demo =
+        if config.demo { Some(demo::start(&storage, &hasher, &public_url, &mut providers).await?) } else { None };
+    for connector in joinery_connectors::all() {
+        let slug = connector.integration().slug;
+        if connector.oauth().is_some()
+            && providers.get(slug).is_none_or(|p| p.client_id.is_none() || p.client_secret.is_none())
+        {
+            tracing::info!(
+                integration = slug,
+                "no OAuth client configured (JOINERY_PROVIDER_{}_CLIENT_ID/_CLIENT_SECRET): Link will not offer it",
+                slug.to_ascii_uppercase()
+            );
+        }
+    }
+
+    let state = AppStateInner::new(storage.clone(), hasher, keyring, ProviderHttp::new(providers), &public_url);
     let app = joinery_api::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let janitor = tokio::spawn(purge_expired_link_tokens(storage.clone()));
@@ -138,7 +184,7 @@ pub async fn start(
         result
     });
     tracing::info!(%addr, public_url = %public_url, database = ?storage.kind(), "Joinery is listening");
-    Ok(RunningServer { addr, public_url, bootstrap_key, storage, shutdown: Some(tx), task })
+    Ok(RunningServer { addr, public_url, bootstrap_key, storage, demo, shutdown: Some(tx), task })
 }
 
 /// Link tokens are useless a day after they expire; deleting them keeps the table small.
@@ -152,6 +198,12 @@ async fn purge_expired_link_tokens(storage: Storage) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "purged expired link tokens"),
             Err(e) => tracing::warn!(error = %e, "purging expired link tokens failed"),
+        }
+        // Expired public tokens and OAuth attempts (which may hold a sealed grant) go at once.
+        match storage.purge_link_leftovers_expired_before(now_micros()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "purged expired public tokens and OAuth attempts"),
+            Err(e) => tracing::warn!(error = %e, "purging expired public tokens failed"),
         }
     }
 }

@@ -5,5 +5,6 @@ mod support;
 mod auth;
 mod cli;
 mod integrations;
+mod link_flow;
 mod link_token;
 mod openapi;

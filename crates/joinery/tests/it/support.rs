@@ -105,7 +105,15 @@ impl TestDb {
             Some(_) => {
                 let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
                 let mut out = String::new();
-                for table in ["organizations", "api_keys", "link_tokens", "organization_disabled_integrations"] {
+                for table in [
+                    "organizations",
+                    "api_keys",
+                    "link_tokens",
+                    "organization_disabled_integrations",
+                    "linked_accounts",
+                    "public_tokens",
+                    "oauth_attempts",
+                ] {
                     let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM {table} t"))
                         .fetch_all(&mut conn)
                         .await
@@ -165,6 +173,180 @@ impl TestServer {
     pub async fn stop(self) {
         self.server.shutdown().await.expect("clean shutdown");
         self.db.drop_database().await;
+    }
+}
+
+/// Fixtures of the provider emulators the link tests run against.
+pub mod fixtures {
+    pub const BAMBOO_DOMAIN: &str = "acme";
+    pub const BAMBOO_KEY: &str = "1111111111111111111111111111111111111111";
+    /// A second key of the same company (a relink with new credentials).
+    pub const BAMBOO_KEY_2: &str = "2222222222222222222222222222222222222222";
+    /// A key whose user may not see employees.
+    pub const BAMBOO_KEY_LIMITED: &str = "3333333333333333333333333333333333333333";
+    pub const GUSTO_CLIENT_ID: &str = "test-client";
+    pub const GUSTO_CLIENT_SECRET: &str = "test-secret";
+    pub const GUSTO_EMAIL: &str = "admin@acme.example";
+    pub const GUSTO_PASSWORD: &str = "pw";
+    pub const GUSTO_COMPANY: &str = "c0ffee00-0000-4000-8000-000000000001";
+    /// The public URL the server is started with, so the OAuth redirect URI is known before
+    /// the port is; tests send the callback to the real address themselves.
+    pub const PUBLIC_URL: &str = "http://joinery.test";
+}
+
+/// A server whose BambooHR and Gusto connectors talk to local emulators.
+pub struct LinkTestServer {
+    pub t: TestServer,
+    pub bamboohr: joinery_emulators::RunningEmulator,
+    pub gusto: joinery_emulators::RunningEmulator,
+}
+
+impl std::ops::Deref for LinkTestServer {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.t
+    }
+}
+
+impl LinkTestServer {
+    pub async fn start(backend: Backend) -> Self {
+        use fixtures::*;
+        use joinery_emulators::{bamboohr, gusto};
+        let loopback = "127.0.0.1:0".parse().unwrap();
+        let key = |key: &str, access| bamboohr::ApiKey { key: key.into(), access };
+        let bamboo = bamboohr::start(
+            bamboohr::Config {
+                companies: vec![bamboohr::Company {
+                    domain: BAMBOO_DOMAIN.into(),
+                    name: "Acme".into(),
+                    employees: 3,
+                    seed: 1,
+                    api_keys: vec![
+                        key(BAMBOO_KEY, bamboohr::Access::Full),
+                        key(BAMBOO_KEY_2, bamboohr::Access::Full),
+                        key(BAMBOO_KEY_LIMITED, bamboohr::Access::NoEmployeeAccess),
+                    ],
+                }],
+            },
+            loopback,
+        )
+        .await
+        .unwrap();
+        let gusto = gusto::start(
+            gusto::Config {
+                clients: vec![gusto::OAuthClient {
+                    client_id: GUSTO_CLIENT_ID.into(),
+                    client_secret: GUSTO_CLIENT_SECRET.into(),
+                    redirect_uris: vec![format!("{PUBLIC_URL}/link/oauth/callback")],
+                }],
+                companies: vec![gusto::Company {
+                    uuid: GUSTO_COMPANY.into(),
+                    name: "Acme Payroll".into(),
+                    employees: 3,
+                    seed: 1,
+                    admins: vec![gusto::User {
+                        uuid: "c0ffee00-0000-4000-8000-0000000000aa".into(),
+                        email: GUSTO_EMAIL.into(),
+                        password: GUSTO_PASSWORD.into(),
+                    }],
+                }],
+                access_token_ttl_secs: 7200,
+            },
+            loopback,
+        )
+        .await
+        .unwrap();
+        let db = TestDb::new(backend).await;
+        let mut config = db.config();
+        config.public_url = Some(url::Url::parse(PUBLIC_URL).unwrap());
+        let provider = |base: &str| joinery::config::ProviderConfig {
+            base_url: Some(url::Url::parse(base).unwrap()),
+            ..Default::default()
+        };
+        config.providers.insert("bamboohr".into(), provider(&bamboo.base_url));
+        config.providers.insert(
+            "gusto".into(),
+            joinery::config::ProviderConfig {
+                client_id: Some(GUSTO_CLIENT_ID.into()),
+                client_secret: Some(GUSTO_CLIENT_SECRET.into()),
+                ..provider(&gusto.base_url)
+            },
+        );
+        let server = start(&config, std::future::pending()).await.expect("server starts");
+        let key = server.bootstrap_key.clone().expect("an empty database bootstraps a key");
+        let base = format!("http://{}", server.addr);
+        let t = TestServer {
+            db,
+            server,
+            base,
+            key,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        };
+        LinkTestServer { t, bamboohr: bamboo, gusto }
+    }
+
+    pub async fn stop(self) {
+        self.t.stop().await;
+        self.bamboohr.shutdown().await;
+        self.gusto.shutdown().await;
+    }
+
+    /// A new link token for `origin_id` (with `extra` members), minted with `key`.
+    pub async fn link_token_for(&self, key: &str, origin_id: &str, extra: Value) -> String {
+        let mut body = request_with(extra);
+        body["end_user_origin_id"] = Value::String(origin_id.into());
+        let (status, body) = self.post_link_token("/api/hris/v1/link-token", key, &body).await;
+        assert_eq!(status, 200, "{body}");
+        body["link_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn link_get(&self, path: &str, link_token: &str) -> (u16, Value) {
+        json(self.request(Method::GET, path).header("X-Link-Token", link_token).send().await.unwrap()).await
+    }
+
+    pub async fn link_post(&self, path: &str, link_token: &str, body: &Value) -> (u16, Value) {
+        json(self.request(Method::POST, path).header("X-Link-Token", link_token).json(body).send().await.unwrap()).await
+    }
+
+    /// Links BambooHR with `api_key` through the JSON API; returns the public token.
+    pub async fn connect_bamboohr(&self, link_token: &str, api_key: &str) -> String {
+        let body = serde_json::json!({
+            "integration": "bamboohr",
+            "credentials": {"company_domain": fixtures::BAMBOO_DOMAIN, "api_key": api_key},
+        });
+        let (status, body) = self.link_post("/api/link/v1/connect", link_token, &body).await;
+        assert_eq!(status, 200, "{body}");
+        body["public_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Exchanges a public token with `key`: (status, body).
+    pub async fn exchange(&self, key: &str, public_token: &str) -> (u16, Value) {
+        let path = format!("/api/hris/v1/account-token/{public_token}");
+        json(self.request(Method::GET, &path).bearer_auth(key).send().await.unwrap()).await
+    }
+
+    /// A request with the API key and an account token.
+    pub fn with_account(&self, method: Method, path: &str, account_token: &str) -> RequestBuilder {
+        self.authed(method, path).header("X-Account-Token", account_token)
+    }
+
+    /// Walks the Gusto consent page as the end user would: returns the callback URL the
+    /// provider redirects to, pointed at the real server.
+    pub async fn gusto_consent(&self, authorize_url: &str, decision: &str) -> String {
+        let page = self.http.get(authorize_url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let url = url::Url::parse(authorize_url).unwrap();
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push(("email".into(), fixtures::GUSTO_EMAIL.into()));
+        form.push(("password".into(), fixtures::GUSTO_PASSWORD.into()));
+        form.push(("decision".into(), decision.into()));
+        let origin = format!("{}://{}", url.scheme(), url.host_str().unwrap());
+        let origin = format!("{origin}:{}", url.port().unwrap());
+        let res = self.http.post(format!("{origin}/oauth/authorize")).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 302, "consent: {}", res.text().await.unwrap());
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let rest = location.strip_prefix(fixtures::PUBLIC_URL).expect("redirects to Joinery's callback");
+        format!("{}{rest}", self.base)
     }
 }
 

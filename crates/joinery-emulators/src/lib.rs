@@ -1,0 +1,305 @@
+//! Local HTTP emulators of provider APIs, for tests, benchmarks and `joinery serve --demo`.
+//!
+//! Each emulator follows the provider's documented API: its authentication and the way that
+//! fails, its paths, its pagination, its error bodies and its rate-limit answers. They are built
+//! from the providers' documentation (see `shared/reference/providers`), never from what a
+//! particular client happens to send. Employees are generated on demand from a seed and an index
+//! (module `data`), so a company of 100,000 employees costs no memory until it is read, and the same
+//! seed always yields the same people.
+//!
+//! Every emulator takes a [`Faults`] handle: tests inject rate limits and server errors with it and
+//! count the requests that arrived.
+//!
+//! # BambooHR ([`bamboohr`])
+//!
+//! Implemented, as documented:
+//! - Both URL forms: `/api/gateway.php/{companyDomain}/v1/…` and `/api/v1/…` with the company taken
+//!   from the first label of `Host` (`{companyDomain}.bamboohr.com`).
+//! - HTTP Basic with the API key as user name and any password. Unknown company → 404; missing or
+//!   malformed `Authorization`, a non-Basic scheme, or a key of another company → 401. Details go
+//!   in the `X-BambooHR-Error-Message` header with a short plain-text body.
+//! - `GET /v1/employees`: cursor pagination (`page[limit]` default 250, at most 2500, per the current
+//!   official SDK; `page[after]`/`page[before]` with opaque cursors; `meta.page.nextCursor` /
+//!   `prevCursor`; `_links.self|next|prev`), `filter[status|firstName|lastName|jobTitleName|ids]`,
+//!   `sort` on the six documented fields, the 14 optional contact `fields`. Errors are 400 with
+//!   `{"error":{"code":"BadRequest"|"BadPage","message"}}`. (The SDK model names the links
+//!   object `_links` on the wire; an older SDK had `page[limit]` ≤ 100, default 50.)
+//! - `GET /v1/employees/directory` (active employees only; 404 when empty),
+//!   `GET /v1/employees/{id}?fields=` (only `id` without `fields`, unknown fields dropped, id `0` =
+//!   the key's own employee record; values are strings, an empty date is `0000-00-00`),
+//!   `GET /v1/company_information`, `GET /v1/meta/fields`.
+//! - JSON when `Accept` contains `application/json`; otherwise the endpoints BambooHR documents as
+//!   JSON-or-XML (directory, employee, meta/fields) answer a minimal XML document, as BambooHR
+//!   defaults to XML. The JSON-only endpoints always answer JSON.
+//! - Keys with [`bamboohr::Access::NoEmployeeAccess`] get 403 on every employee endpoint.
+//! - Rate limiting is what BambooHR does since 2026-09-16: 429 with `Retry-After` (seconds). BambooHR
+//!   publishes no quota, so the emulator never limits by itself; tests use [`Faults`].
+//!
+//! Simplified: no OAuth (Basic only), no writes, no other endpoints yet; field-level permissions
+//! (`_restrictedFields`) are not modelled; the directory is refused (403) to
+//! `NoEmployeeAccess` keys as if it were not shared with their access level.
+//!
+//! # Gusto ([`gusto`])
+//!
+//! Implemented, as documented (docs.gusto.com and the OpenAPI spec):
+//! - OAuth2 authorization code: `GET /oauth/authorize` renders a sign-in and consent page; an
+//!   unknown `client_id` or unregistered `redirect_uri` is a 400 page, never a redirect (RFC 6749
+//!   §4.1.2.1); Allow redirects with `code` and `state`, Deny with `error=access_denied`. Codes
+//!   are single-use, bound to client and `redirect_uri`, and expire after 10 minutes.
+//! - `POST /oauth/token` with JSON or form bodies (client credentials in the body or HTTP Basic):
+//!   `authorization_code` and `refresh_token` grants; refreshing rotates both tokens (the old
+//!   refresh and access tokens stop working). Access tokens live `access_token_ttl_secs` (7200).
+//!   Errors are RFC 6749 `{"error","error_description"}`: `invalid_request`, `invalid_client` (401),
+//!   `invalid_grant`, `unsupported_grant_type`.
+//! - Bearer API: `GET /v1/token_info`, `GET /v1/companies/{id}`, `GET /v1/companies/{id}/employees`
+//!   with `page`/`per` (default 25; headers `X-Page`, `X-Total-Count`, `X-Total-Pages`, `X-Per-Page`
+//!   only when paginating; without `page` the whole list) and the `terminated`, `onboarded`,
+//!   `onboarded_active`, `uuids` and `search_term` filters. Tokens are strict-access (one
+//!   company, v2023-05-01 on): any other company id, known or not → 403 `missing_permissions`. Missing/unknown/expired token → 401 with
+//!   `WWW-Authenticate: Bearer …` and Gusto's `{"errors":[{"error_key","category":"invalid_token",
+//!   "message"}]}`. A malformed `X-Gusto-API-Version` → 406 `invalid_api_version`.
+//! - Rate limit: 200 requests per 60-second window per OAuth grant (the window opens with the
+//!   first request); every API answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+//!   `X-RateLimit-Reset` (`YYYY-MM-DD HH:MM:SS +0000`); over the limit → 429 with `Retry-After`
+//!   (seconds until the window resets) and the plain body `Rate Limit Exceeded`.
+//!
+//! Simplified: the `system_access` grant is answered `unsupported_grant_type`; scopes are not
+//! enforced (every grant reads everything); a user who administers several companies grants the
+//! first one that lists them; `sort_by` and `include` are ignored. Gusto does not document the
+//! body of its 401, so it reuses the documented error object with category `invalid_token`.
+//! Refreshing also revokes the previous access token, the stricter reading.
+//!
+//! # Faults
+//!
+//! Injected answers come before routing and authentication, on every path (OAuth endpoints too),
+//! in the provider's API error shape: BambooHR's header and plain body; Gusto's `errors` object
+//! (`internal_error` for 5xx) and, for 429, `Retry-After` plus `X-RateLimit-Remaining: 0`.
+
+// Handlers bail out early with ready-made responses; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod bamboohr;
+mod data;
+pub mod demo;
+pub mod gusto;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// An emulator serving in a background task. Dropping it stops the server too, without waiting.
+pub struct RunningEmulator {
+    /// Where it listens, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub base_url: String,
+    /// The fault handle the emulator was started with.
+    pub faults: Faults,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// Stops accepting connections and waits (at most a couple of seconds) for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // Graceful shutdown waits for open connections; a client holding one open must not
+            // hang the caller.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `listen` and serves `router` until the emulator is shut down or dropped.
+pub(crate) async fn serve(
+    router: axum::Router,
+    listen: SocketAddr,
+    faults: Faults,
+) -> std::io::Result<RunningEmulator> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(error) = served.await {
+            tracing::warn!(%error, "emulator stopped with an error");
+        }
+    });
+    Ok(RunningEmulator { base_url: format!("http://{addr}"), faults, stop: Some(stop), task: Some(task) })
+}
+
+/// Shared fault injection, cloneable (one state behind an `Arc`).
+///
+/// Injected faults are served in the order they were queued, one per request, before the request
+/// reaches any route (authentication included), on every path.
+#[derive(Clone, Default)]
+pub struct Faults {
+    inner: Arc<FaultState>,
+}
+
+#[derive(Default)]
+struct FaultState {
+    requests: AtomicU64,
+    /// Runs of the same fault: `(fault, how many requests are left to answer with it)`.
+    queue: Mutex<VecDeque<(Fault, u32)>>,
+}
+
+/// A fault to answer instead of serving the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    RateLimited { retry_after_secs: u64 },
+    Status(u16),
+}
+
+impl Faults {
+    /// The next `n` requests (any path) answer 429 with `Retry-After: retry_after_secs`, in the
+    /// shape the provider documents for its rate-limit response.
+    pub fn rate_limit_next(&self, n: u32, retry_after_secs: u64) {
+        self.push(Fault::RateLimited { retry_after_secs }, n);
+    }
+
+    /// The next `n` requests answer `status` (e.g. 500, 503) with the provider's error shape. A
+    /// value that is not an HTTP status code is answered as 500.
+    pub fn fail_next(&self, n: u32, status: u16) {
+        self.push(Fault::Status(status), n);
+    }
+
+    /// Total requests received, faulted ones included.
+    pub fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    fn push(&self, fault: Fault, n: u32) {
+        if n > 0 {
+            self.inner.queue.lock().expect("fault queue lock").push_back((fault, n));
+        }
+    }
+
+    /// Counts a request and takes the fault it must be answered with, if any.
+    pub(crate) fn on_request(&self) -> Option<Fault> {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let mut queue = self.inner.queue.lock().expect("fault queue lock");
+        let (fault, left) = queue.front_mut()?;
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
+    }
+}
+
+/// The emulators' notion of time. Tests move it forward to expire codes, tokens and rate-limit
+/// windows without sleeping.
+#[derive(Clone, Default)]
+pub(crate) struct Clock {
+    skew_ms: Arc<AtomicU64>,
+}
+
+impl Clock {
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now() + self.skew()
+    }
+
+    pub(crate) fn unix_secs(&self) -> u64 {
+        (SystemTime::now() + self.skew()).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn advance(&self, by: Duration) {
+        self.skew_ms.fetch_add(by.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn skew(&self) -> Duration {
+        Duration::from_millis(self.skew_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// A body written as it is sent: `head`, the items, then `tail`, in chunks of about 64 KiB, so a
+/// whole list of 100,000 employees never sits in memory at once.
+pub(crate) fn streamed_body<I>(head: String, items: I, tail: String) -> axum::body::Body
+where
+    I: Iterator<Item = String> + Send + 'static,
+{
+    struct Chunks<I> {
+        head: Option<String>,
+        items: I,
+        tail: Option<String>,
+    }
+    impl<I: Iterator<Item = String>> Iterator for Chunks<I> {
+        type Item = Result<axum::body::Bytes, std::convert::Infallible>;
+        fn next(&mut self) -> Option<Self::Item> {
+            const CHUNK: usize = 64 * 1024;
+            let mut chunk = self.head.take().unwrap_or_default();
+            while chunk.len() < CHUNK {
+                match self.items.next() {
+                    Some(item) => chunk.push_str(&item),
+                    None => {
+                        chunk.push_str(&self.tail.take()?);
+                        break;
+                    }
+                }
+            }
+            Some(Ok(chunk.into()))
+        }
+    }
+    axum::body::Body::from_stream(futures_util::stream::iter(Chunks { head: Some(head), items, tail: Some(tail) }))
+}
+
+/// Query-string pairs, decoded, in order. Hand-parsed because the providers use keys such as
+/// `page[limit]` and repeated keys that typed extractors do not model.
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_served_in_order_and_counted() {
+        let faults = Faults::default();
+        faults.rate_limit_next(2, 7);
+        faults.fail_next(1, 503);
+        faults.fail_next(0, 500);
+        let seen: Vec<_> = (0..5).map(|_| faults.on_request()).collect();
+        assert_eq!(
+            seen,
+            vec![
+                Some(Fault::RateLimited { retry_after_secs: 7 }),
+                Some(Fault::RateLimited { retry_after_secs: 7 }),
+                Some(Fault::Status(503)),
+                None,
+                None
+            ]
+        );
+        assert_eq!(faults.requests(), 5);
+        assert_eq!(faults.clone().requests(), 5, "clones share one state");
+    }
+
+    #[test]
+    fn clock_moves_forward() {
+        let clock = Clock::default();
+        let before = clock.unix_secs();
+        clock.advance(Duration::from_secs(3600));
+        assert!(clock.unix_secs() >= before + 3600);
+    }
+}
