@@ -183,11 +183,13 @@ def test_credentials_never_reach_logs_or_responses(server: Joinery, client: Merg
     )
     assert r.status_code == 400 and r.json()["errors"][0]["problem_type"] == "INVALID_CREDENTIALS", r.text
     assert wrong_key not in r.text
-    exchanged = client.hris.account_token.retrieve(public_token=link_bamboohr(http, server, origin))
+    public_token = link_bamboohr(http, server, origin)
+    exchanged = client.hris.account_token.retrieve(public_token=public_token)
     accounts = http.get("/api/hris/v1/linked-accounts", headers={"Authorization": f"Bearer {server.api_key}"}).text
     assert demo["bamboohr_key"] not in accounts
     log = server.process.log_path.read_text(errors="replace")
     # The demo banner prints the demo key once, by design; nothing else may.
     banner_free = re.sub(r'BambooHR \(demo\): company domain "[^"]+", API key "[^"]+"', "", log)
-    for secret in (demo["bamboohr_key"], wrong_key, exchanged.account_token, token):
+    assert "public token exchanged" in log, "the exchange is logged (with its route, not its path)"
+    for secret in (demo["bamboohr_key"], wrong_key, exchanged.account_token, token, public_token):
         assert secret not in banner_free, "a credential or token reached the server log"

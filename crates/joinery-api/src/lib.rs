@@ -49,9 +49,14 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(
             TraceLayer::new_for_http()
-                // Paths only: query strings can carry link tokens, and headers carry keys.
+                // Route templates only: paths carry public tokens, query strings link tokens and
+                // OAuth codes, headers keys. Unrouted requests log their path (no route, no token).
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    let path = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or_else(|| req.uri().path(), |matched| matched.as_str());
+                    tracing::info_span!("request", method = %req.method(), path = %path)
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::DEBUG))
                 .on_request(()),

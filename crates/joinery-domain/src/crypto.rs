@@ -117,6 +117,25 @@ impl Keyring {
     }
 }
 
+/// What sealed values are bound to (their associated data), so one copied to another row or
+/// purpose does not open.
+pub mod context {
+    use uuid::Uuid;
+
+    pub fn credentials(account: Uuid) -> Vec<u8> {
+        format!("linked_account:{account}:credentials").into_bytes()
+    }
+    pub fn account_token(account: Uuid) -> Vec<u8> {
+        format!("linked_account:{account}:account_token").into_bytes()
+    }
+    pub fn oauth_fields(attempt: Uuid) -> Vec<u8> {
+        format!("oauth_attempt:{attempt}:fields").into_bytes()
+    }
+    pub fn oauth_result(attempt: Uuid) -> Vec<u8> {
+        format!("oauth_attempt:{attempt}:result").into_bytes()
+    }
+}
+
 /// The id of the key that sealed `sealed`.
 pub fn sealed_key_id(sealed: &[u8]) -> Result<KeyId, CryptoError> {
     if sealed.len() < HEADER_BYTES + 16 || sealed[0] != VERSION {

@@ -521,6 +521,46 @@ impl Storage {
         Ok(updated == 1)
     }
 
+    /// A batch of linked accounts' sealed values (id, credentials, account token), by id after
+    /// `after`, for re-sealing under a new key.
+    pub async fn linked_account_sealed_values(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, Vec<u8>, Vec<u8>)>> {
+        let after = after.unwrap_or(Uuid::nil());
+        Ok(with_pool!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, credentials_sealed, account_token_sealed FROM linked_accounts \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Replaces an account's sealed values if they are still `old` (a concurrent relink or
+    /// rotation wins; its values are sealed with the current key anyway).
+    pub async fn replace_sealed_values(&self, id: Uuid, old: (&[u8], &[u8]), new: (&[u8], &[u8])) -> Result<bool> {
+        let updated = with_pool!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE linked_accounts SET credentials_sealed = $1, account_token_sealed = $2 \
+                 WHERE id = $3 AND credentials_sealed = $4 AND account_token_sealed = $5",
+            )
+            .bind(new.0)
+            .bind(new.1)
+            .bind(id)
+            .bind(old.0)
+            .bind(old.1)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(updated == 1)
+    }
+
     pub async fn delete_oauth_attempt(&self, id: Uuid) -> Result<()> {
         with_pool!(self, write, |pool| {
             sqlx::query("DELETE FROM oauth_attempts WHERE id = $1").bind(id).execute(pool).await?;

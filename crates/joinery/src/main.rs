@@ -55,6 +55,16 @@ enum Command {
     Integrations(Integrations),
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage the encryption of stored credentials.
+    #[command(subcommand)]
+    Encryption(Encryption),
+}
+
+#[derive(Subcommand)]
+enum Encryption {
+    /// Re-encrypt every stored credential under the current JOINERY_ENCRYPTION_KEY, so retired
+    /// keys can be removed from JOINERY_ENCRYPTION_RETIRED_KEYS.
+    Reseal,
 }
 
 #[derive(Subcommand)]
@@ -152,6 +162,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             storage.set_integration_enabled(org.id, integration.slug, enabled).await?;
             storage.close().await;
             eprintln!("{} {} for {}", integration.slug, if enabled { "enabled" } else { "disabled" }, org.name);
+            Ok(())
+        }
+        Command::Encryption(Encryption::Reseal) => {
+            let (storage, _) = server::open(&config).await?;
+            let keyring = joinery::secrets::load_keyring(&config)?;
+            let report = server::reseal(&storage, &keyring).await;
+            storage.close().await;
+            let report = report?;
+            eprintln!(
+                "{} of {} linked accounts re-encrypted under key {}",
+                report.resealed,
+                report.accounts,
+                keyring.current_key_id()
+            );
             Ok(())
         }
         Command::Openapi => {

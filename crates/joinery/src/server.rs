@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use joinery_api::AppStateInner;
 use joinery_connectors::{ProviderHttp, ProviderSettings};
+use joinery_domain::crypto::{Keyring, context};
 use joinery_domain::tokens::{TokenHasher, TokenKind, api_key_hint, generate_api_key};
 use joinery_storage::{BackendKind, Storage, StorageOptions, now_micros};
 use tokio::net::TcpListener;
@@ -70,6 +71,44 @@ pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Resul
         return Ok(None);
     }
     Ok(Some(issue_api_key(storage, hasher, org.id).await?))
+}
+
+/// What [`reseal`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ResealReport {
+    pub accounts: u64,
+    pub resealed: u64,
+}
+
+/// Seals again, under the current encryption key, every linked account's values that a retired
+/// key sealed: after it, the retired key can be dropped from `JOINERY_ENCRYPTION_RETIRED_KEYS`.
+/// Safe while servers run (a value changed meanwhile is left to its writer, which used the
+/// current key). OAuth attempts are not re-sealed: they expire within 15 minutes.
+pub async fn reseal(storage: &Storage, keyring: &Keyring) -> anyhow::Result<ResealReport> {
+    let mut report = ResealReport::default();
+    let mut after = None;
+    loop {
+        let batch = storage.linked_account_sealed_values(after, 500).await?;
+        let Some((last, _, _)) = batch.last() else { return Ok(report) };
+        after = Some(*last);
+        for (id, credentials, token) in &batch {
+            report.accounts += 1;
+            if !keyring.is_stale(credentials) && !keyring.is_stale(token) {
+                continue;
+            }
+            let reseal = |sealed: &[u8], context: Vec<u8>| -> anyhow::Result<Vec<u8>> {
+                let plain = keyring
+                    .open(sealed, &context)
+                    .with_context(|| format!("opening a value of linked account {id}"))?;
+                Ok(keyring.seal(&plain, &context))
+            };
+            let new_credentials = reseal(credentials, context::credentials(*id))?;
+            let new_token = reseal(token, context::account_token(*id))?;
+            if storage.replace_sealed_values(*id, (credentials, token), (&new_credentials, &new_token)).await? {
+                report.resealed += 1;
+            }
+        }
+    }
 }
 
 /// The welcome printed on the first start: the key, once, and a request to try.

@@ -24,23 +24,7 @@ pub const PUBLIC_TOKEN_TTL_MICROS: i64 = 10 * 60 * 1_000_000;
 /// How long an end user has to finish an OAuth consent.
 pub const OAUTH_ATTEMPT_TTL_MICROS: i64 = 15 * 60 * 1_000_000;
 
-/// What sealed values are bound to, so one copied to another row or purpose does not open.
-pub mod context {
-    use uuid::Uuid;
-
-    pub fn credentials(account: Uuid) -> Vec<u8> {
-        format!("linked_account:{account}:credentials").into_bytes()
-    }
-    pub fn account_token(account: Uuid) -> Vec<u8> {
-        format!("linked_account:{account}:account_token").into_bytes()
-    }
-    pub fn oauth_fields(attempt: Uuid) -> Vec<u8> {
-        format!("oauth_attempt:{attempt}:fields").into_bytes()
-    }
-    pub fn oauth_result(attempt: Uuid) -> Vec<u8> {
-        format!("oauth_attempt:{attempt}:result").into_bytes()
-    }
-}
+pub use joinery_domain::crypto::context;
 
 /// The accounts the link token's end user already has in the token's categories (at most one
 /// per category): linking one of those integrations again is a relink.

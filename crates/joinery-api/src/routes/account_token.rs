@@ -91,6 +91,7 @@ async fn exchange_token(
         .open(&account.account_token_sealed, &context::account_token(account.id))
         .map_err(|e| ApiError::Internal(format!("opening the account token of {}: {e}", account.id)))?;
     let account_token = String::from_utf8(token).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(linked_account = %account.id, "public token exchanged for the account token");
     let integration = joinery_domain::integrations::find(&account.integration)
         .ok_or_else(|| ApiError::Internal(format!("unknown integration {}", account.integration)))?;
     Ok(Json(AccountToken {

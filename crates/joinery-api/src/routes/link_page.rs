@@ -10,6 +10,7 @@ use joinery_connectors::{Credentials, LinkError, ProblemType, oauth};
 use joinery_domain::tokens::{TokenKind, split_token_id};
 use joinery_link_ui::{Asset, CONTENT_SECURITY_POLICY, OAUTH_CALLBACK_HTML};
 use joinery_storage::now_micros;
+use tower_http::compression::CompressionLayer;
 
 use crate::AppState;
 use crate::extract::RawQuery;
@@ -25,7 +26,8 @@ pub fn router() -> Router<AppState> {
         router =
             router.route(path, get(move |headers: HeaderMap| async move { serve(asset, &headers, frame_ancestors) }));
     }
-    router
+    // The page is ~36 KB of text, ~12 KB gzipped; an end user may be on a slow connection.
+    router.layer(CompressionLayer::new().gzip(true))
 }
 
 fn serve(asset: &'static Asset, request: &HeaderMap, frame_ancestors: &str) -> Response {

@@ -23,6 +23,7 @@ on_both_backends!(
     linked_accounts_filters_and_pagination,
     credentials_are_sealed_at_rest,
     bad_link_requests_name_the_field,
+    rotated_keys_reseal_every_account,
 );
 
 async fn session_lists_what_the_token_offers(backend: Backend) {
@@ -256,7 +257,7 @@ async fn relink_keeps_the_account_and_its_token(backend: Backend) {
     let id = uuid::Uuid::parse_str(first["id"].as_str().unwrap()).unwrap();
     let account = t.storage().find_linked_account(id).await.unwrap().unwrap();
     let ring = joinery::secrets::load_keyring(&t.db.config()).unwrap();
-    let plain = ring.open(&account.credentials_sealed, format!("linked_account:{id}:credentials").as_bytes()).unwrap();
+    let plain = ring.open(&account.credentials_sealed, &joinery_domain::crypto::context::credentials(id)).unwrap();
     let creds: Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(creds["api_key"], BAMBOO_KEY_2);
     t.stop().await;
@@ -525,5 +526,73 @@ async fn bad_link_requests_name_the_field(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    t.stop().await;
+}
+
+async fn rotated_keys_reseal_every_account(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let mut accounts = Vec::new();
+    for origin in ["u1", "u2", "u3"] {
+        let token = t.link_token_for(&t.key, origin, json!({})).await;
+        let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+        accounts.push(exchanged);
+    }
+    // Rotate: a new current key, the generated one retired.
+    let old = std::fs::read_to_string(t.db.dir.path().join("encryption.key")).unwrap();
+    let mut config = t.db.config();
+    config.encryption_key = Some("ab".repeat(32));
+    config.encryption_retired_keys = Some(old);
+    let rotated = joinery::secrets::load_keyring(&config).unwrap();
+    let report = joinery::server::reseal(t.storage(), &rotated).await.unwrap();
+    assert_eq!((report.accounts, report.resealed), (3, 3));
+    assert_eq!(joinery::server::reseal(t.storage(), &rotated).await.unwrap().resealed, 0, "nothing left to reseal");
+
+    // Only the new key is needed now.
+    config.encryption_retired_keys = None;
+    let new_only = joinery::secrets::load_keyring(&config).unwrap();
+    for exchanged in accounts {
+        let id = uuid::Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap();
+        let account = t.storage().find_linked_account(id).await.unwrap().unwrap();
+        let credentials =
+            new_only.open(&account.credentials_sealed, &joinery_domain::crypto::context::credentials(id)).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&credentials).unwrap()["api_key"], BAMBOO_KEY);
+        let token =
+            new_only.open(&account.account_token_sealed, &joinery_domain::crypto::context::account_token(id)).unwrap();
+        assert_eq!(String::from_utf8(token).unwrap(), exchanged["account_token"].as_str().unwrap());
+    }
+    t.stop().await;
+}
+
+/// The browser routes: content types, the CSP each page is written for, caching, compression.
+#[tokio::test]
+async fn link_page_assets_are_served_with_their_policies() {
+    let t = crate::support::TestServer::start(Backend::Sqlite).await;
+    let get = |path: &str| t.request(Method::GET, path);
+
+    let page = get("/link").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors *"), "{csp}");
+    assert!(!headers.contains_key("x-frame-options"), "customers' pages must be able to frame Link");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-cache");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let again = get("/link").header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+
+    let gzipped = get("/link/assets/link.js").header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert!(gzipped.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+
+    let script = get("/link/initialize.js").send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(script.text().await.unwrap().contains("MergeLink"));
+
+    let callback = get("/link/oauth/callback").send().await.unwrap();
+    assert_eq!(callback.status(), 400, "a callback without state");
+    assert!(callback.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(get("/link/assets/nope.js").send().await.unwrap().status(), 404);
     t.stop().await;
 }
