@@ -61,7 +61,7 @@ pub struct AccountAuth {
 }
 
 pub const ACCOUNT_TOKEN_HEADER: &str = "x-account-token";
-const NO_ACCOUNT_TOKEN: &str = "Missing X-Account-Token header: this endpoint needs a linked account's account token.";
+const NO_ACCOUNT_TOKEN: &str = "Account Token must be passed in as an X-Account-Token header.";
 const INVALID_ACCOUNT_TOKEN: &str = "Invalid X-Account-Token.";
 
 impl FromRequestParts<AppState> for AccountAuth {

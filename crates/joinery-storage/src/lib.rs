@@ -8,9 +8,11 @@
 //! connection avoids `SQLITE_BUSY` storms) and several readers, in WAL mode so readers never wait.
 
 mod group_commit;
+mod jobs;
 mod link_tokens;
 mod linked_accounts;
 mod organizations;
+mod rows;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,12 +22,14 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use jobs::{ModelSyncStatus, SyncJob, job_state};
 pub use link_tokens::{LinkTokenRecord, NewLinkToken};
 pub use linked_accounts::{
     AccountLink, LinkOutcome, LinkRefusal, LinkedAccount, LinkedAccountFilter, NewAccountToken, NewPublicToken,
     OAuthAttempt, PublicTokenRecord, status,
 };
 pub use organizations::{ApiKeyRecord, Organization};
+pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -280,6 +284,75 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
+
+    /// A linked account (with dummy sealed values) to hang synced rows and jobs on.
+    pub async fn linked_account(storage: &Storage, origin: &str) -> uuid::Uuid {
+        let (org, _) = storage.ensure_organization("acme").await.unwrap();
+        let id = uuid::Uuid::now_v7();
+        with_pool!(storage, write, |pool| {
+            sqlx::query(
+                "INSERT INTO linked_accounts (id, organization_id, category, integration, end_user_origin_id, \
+                 end_user_organization_name, end_user_email_address, status, account_token_id, account_token_hash, \
+                 account_token_sealed, credentials_sealed, instance_id, instance_display_value, is_duplicate, \
+                 is_test_account, scopes, are_syncs_disabled, created_at, updated_at) \
+                 VALUES ($1, $2, 'hris', 'bamboohr', $3, 'Org', 'a@b.c', 'COMPLETE', $4, $5, $5, $5, 'i', \
+                 'i', FALSE, FALSE, '{}', FALSE, 0, 0)",
+            )
+            .bind(id)
+            .bind(org.id)
+            .bind(origin)
+            .bind(uuid::Uuid::now_v7())
+            .bind(&[0u8][..])
+            .execute(pool)
+            .await
+            .unwrap();
+        });
+        id
+    }
+
+    /// A migrated, fresh PostgreSQL database when `JOINERY_TEST_POSTGRES_URL` names a server
+    /// (dropped with the guard); None otherwise (the test then checks nothing and says so).
+    pub async fn postgres() -> Option<(Storage, PgGuard)> {
+        use sqlx::Connection;
+        let Some(admin) = std::env::var("JOINERY_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty()) else {
+            eprintln!("skipped: JOINERY_TEST_POSTGRES_URL not set");
+            return None;
+        };
+        let name = format!("joinery_storage_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        let storage = Storage::connect(&format!("{base}/{name}"), &StorageOptions::default()).await.unwrap();
+        storage.migrate().await.unwrap();
+        Some((storage, PgGuard { admin, name }))
+    }
+
+    /// Drops its database when dropped.
+    pub struct PgGuard {
+        admin: String,
+        name: String,
+    }
+
+    impl Drop for PgGuard {
+        fn drop(&mut self) {
+            let (admin, name) = (self.admin.clone(), self.name.clone());
+            // Drop runs outside async: a short-lived runtime on its own thread.
+            std::thread::spawn(move || {
+                use sqlx::Connection;
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
 
     /// A migrated SQLite database in a temporary directory (kept alive by the returned guard).
     pub async fn sqlite() -> (Storage, tempfile::TempDir) {

@@ -1,0 +1,506 @@
+//! Synced common-model rows: written by the sync engine, read by the common-model API.
+//!
+//! One generic table serves every model: the normalized fields are a JSON object (text, in Merge's
+//! field order, so responses are spliced rather than rebuilt). Filters on fields become JSON
+//! expressions of each backend's dialect; field names come from the model catalogue, never from
+//! requests.
+
+use uuid::Uuid;
+
+use crate::{BackendKind, Result, Storage, with_pool};
+
+/// A row as the sync engine writes it.
+#[derive(Debug, Clone)]
+pub struct RowWrite {
+    pub id: String,
+    pub linked_account_id: Uuid,
+    pub model: &'static str,
+    pub remote_id: String,
+    pub data: String,
+    pub enum_origins: Option<String>,
+    pub remote_data: Option<String>,
+    pub content_hash: [u8; 32],
+}
+
+/// A row as the API reads it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredRow {
+    pub id: String,
+    pub remote_id: String,
+    pub data: String,
+    pub enum_origins: Option<String>,
+    pub remote_data: Option<String>,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub remote_was_deleted: bool,
+}
+
+/// A condition on a row's normalized fields. `field` names come from the model catalogue.
+#[derive(Debug, Clone)]
+pub enum RowFilter {
+    /// The field's JSON string (or number, as text) equals `value`.
+    Equals {
+        field: &'static str,
+        value: String,
+    },
+    /// The field's value is one of `values`.
+    OneOf {
+        field: &'static str,
+        values: Vec<String>,
+    },
+    /// The field (a normalized datetime string) is after / before `value` (same format).
+    After {
+        field: &'static str,
+        value: String,
+    },
+    Before {
+        field: &'static str,
+        value: String,
+    },
+    Bool {
+        field: &'static str,
+        value: bool,
+    },
+    /// The field is a JSON array containing any of `values`.
+    ListContainsAny {
+        field: &'static str,
+        values: Vec<String>,
+    },
+    /// A live row of `model` points at this row through `back_ref` and has `field` == `value`.
+    Related {
+        model: &'static str,
+        back_ref: &'static str,
+        field: &'static str,
+        value: String,
+    },
+}
+
+/// Where a page of rows starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowPosition {
+    Start,
+    /// After this (created_at, id) in the default order.
+    After(i64, String),
+    /// An offset, for orders other than the default.
+    Offset(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct RowQuery {
+    pub linked_account_id: Uuid,
+    pub model: &'static str,
+    pub include_deleted: bool,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub modified_after: Option<i64>,
+    pub modified_before: Option<i64>,
+    pub ids: Option<Vec<String>>,
+    pub filters: Vec<RowFilter>,
+    /// Order by this field instead of (created_at, id): (field, descending).
+    pub order_by: Option<(&'static str, bool)>,
+    pub position: RowPosition,
+    pub limit: i64,
+}
+
+impl RowQuery {
+    pub fn new(linked_account_id: Uuid, model: &'static str) -> Self {
+        RowQuery {
+            linked_account_id,
+            model,
+            include_deleted: false,
+            created_after: None,
+            created_before: None,
+            modified_after: None,
+            modified_before: None,
+            ids: None,
+            filters: Vec::new(),
+            order_by: None,
+            position: RowPosition::Start,
+            limit: 100,
+        }
+    }
+}
+
+/// SQL of one backend's JSON functions.
+#[derive(Clone, Copy)]
+struct Dialect(BackendKind);
+
+impl Dialect {
+    /// A JSON member of `table`'s data as SQL text (`field` is a catalogue name: [a-z0-9_]).
+    fn text(self, table: &str, field: &str) -> String {
+        debug_assert!(field.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        match self.0 {
+            BackendKind::Sqlite => format!("json_extract({table}.data, '$.{field}')"),
+            BackendKind::Postgres => format!("({table}.data::jsonb ->> '{field}')"),
+        }
+    }
+
+    /// The member for ordered comparisons: byte order on PostgreSQL too (normalized datetimes
+    /// compare correctly as bytes; a locale collation need not).
+    fn ordered(self, table: &str, field: &str) -> String {
+        match self.0 {
+            BackendKind::Sqlite => self.text(table, field),
+            BackendKind::Postgres => format!("{} COLLATE \"C\"", self.text(table, field)),
+        }
+    }
+
+    fn is_true(self, table: &str, field: &str) -> String {
+        match self.0 {
+            BackendKind::Sqlite => format!("{} = 1", self.text(table, field)),
+            BackendKind::Postgres => format!("{} = 'true'", self.text(table, field)),
+        }
+    }
+
+    /// A subquery yielding the elements of a JSON array member, as text, in column `v`.
+    fn elements(self, table: &str, field: &str) -> String {
+        match self.0 {
+            BackendKind::Sqlite => format!("SELECT value AS v FROM json_each({table}.data, '$.{field}')"),
+            BackendKind::Postgres => {
+                format!(
+                    "SELECT v FROM jsonb_array_elements_text(COALESCE({table}.data::jsonb -> '{field}', '[]'::jsonb)) AS v"
+                )
+            }
+        }
+    }
+}
+
+const ROW_COLUMNS: &str =
+    "r.id, r.remote_id, r.data, r.enum_origins, r.remote_data, r.created_at, r.modified_at, r.remote_was_deleted";
+
+/// Rows per INSERT: 9 parameters each stays far below both backends' limits.
+const WRITE_BATCH: usize = 500;
+
+impl Storage {
+    fn dialect(&self) -> Dialect {
+        Dialect(self.kind())
+    }
+
+    /// Inserts new rows and updates changed ones (by content hash; a row that reappears after
+    /// being marked deleted counts as changed). Unchanged rows are not written. Returns how many
+    /// rows were inserted or updated.
+    pub async fn upsert_rows(&self, rows: &[RowWrite], now: i64) -> Result<u64> {
+        let mut changed = 0;
+        for chunk in rows.chunks(WRITE_BATCH) {
+            changed += with_pool!(self, write, |pool| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO common_model_rows (id, linked_account_id, model, remote_id, data, enum_origins, \
+                     remote_data, content_hash, created_at, modified_at, remote_was_deleted) ",
+                );
+                q.push_values(chunk, |mut b, row| {
+                    b.push_bind(&row.id)
+                        .push_bind(row.linked_account_id)
+                        .push_bind(row.model)
+                        .push_bind(&row.remote_id)
+                        .push_bind(&row.data)
+                        .push_bind(&row.enum_origins)
+                        .push_bind(&row.remote_data)
+                        .push_bind(&row.content_hash[..])
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(false);
+                });
+                q.push(
+                    " ON CONFLICT (id) DO UPDATE SET data = excluded.data, enum_origins = excluded.enum_origins, \
+                     remote_data = excluded.remote_data, content_hash = excluded.content_hash, \
+                     modified_at = excluded.modified_at, remote_was_deleted = FALSE \
+                     WHERE common_model_rows.content_hash <> excluded.content_hash \
+                     OR common_model_rows.remote_was_deleted",
+                );
+                q.build().execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(changed)
+    }
+
+    /// The ids of a model's live rows of an account, in pages (for deletion detection).
+    pub async fn live_row_ids(
+        &self,
+        linked_account_id: Uuid,
+        model: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        Ok(with_pool!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM common_model_rows WHERE linked_account_id = $1 AND model = $2 \
+                 AND NOT remote_was_deleted AND id > $3 ORDER BY id LIMIT $4",
+            )
+            .bind(linked_account_id)
+            .bind(model)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Marks rows deleted at the provider (`modified_at` moves, data stays).
+    pub async fn mark_rows_deleted(&self, ids: &[String], now: i64) -> Result<u64> {
+        let mut total = 0;
+        for chunk in ids.chunks(WRITE_BATCH) {
+            total += with_pool!(self, write, |pool| {
+                let mut q =
+                    sqlx::QueryBuilder::new("UPDATE common_model_rows SET remote_was_deleted = TRUE, modified_at = ");
+                q.push_bind(now).push(" WHERE NOT remote_was_deleted AND id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                list.push_unseparated(")");
+                q.build().execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(total)
+    }
+
+    /// One page of rows matching `query`, with one row more than `limit` when there are more.
+    pub async fn query_rows(&self, query: &RowQuery) -> Result<Vec<StoredRow>> {
+        let d = self.dialect();
+        Ok(with_pool!(self, read, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "SELECT {ROW_COLUMNS} FROM common_model_rows r WHERE r.linked_account_id = "
+            ));
+            q.push_bind(query.linked_account_id).push(" AND r.model = ").push_bind(query.model);
+            if !query.include_deleted {
+                q.push(" AND NOT r.remote_was_deleted");
+            }
+            for (column, op, value) in [
+                ("created_at", ">", query.created_after),
+                ("created_at", "<", query.created_before),
+                ("modified_at", ">", query.modified_after),
+                ("modified_at", "<", query.modified_before),
+            ] {
+                if let Some(value) = value {
+                    q.push(format!(" AND r.{column} {op} ")).push_bind(value);
+                }
+            }
+            if let Some(ids) = &query.ids {
+                if ids.is_empty() {
+                    q.push(" AND FALSE");
+                } else {
+                    q.push(" AND r.id IN (");
+                    let mut list = q.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.clone());
+                    }
+                    list.push_unseparated(")");
+                }
+            }
+            for filter in &query.filters {
+                match filter {
+                    RowFilter::Equals { field, value } => {
+                        q.push(format!(" AND {} = ", d.text("r", field))).push_bind(value.clone());
+                    }
+                    RowFilter::After { field, value } => {
+                        q.push(format!(" AND {} > ", d.ordered("r", field))).push_bind(value.clone());
+                    }
+                    RowFilter::Before { field, value } => {
+                        q.push(format!(" AND {} < ", d.ordered("r", field))).push_bind(value.clone());
+                    }
+                    RowFilter::Bool { field, value } => {
+                        let test = d.is_true("r", field);
+                        q.push(if *value {
+                            format!(" AND {test}")
+                        } else {
+                            format!(" AND NOT COALESCE({test}, FALSE)")
+                        });
+                    }
+                    RowFilter::OneOf { field, values } | RowFilter::ListContainsAny { field, values }
+                        if values.is_empty() =>
+                    {
+                        let _ = field;
+                        q.push(" AND FALSE");
+                    }
+                    RowFilter::OneOf { field, values } => {
+                        q.push(format!(" AND {} IN (", d.text("r", field)));
+                        let mut list = q.separated(", ");
+                        for v in values {
+                            list.push_bind(v.clone());
+                        }
+                        list.push_unseparated(")");
+                    }
+                    RowFilter::ListContainsAny { field, values } => {
+                        q.push(format!(" AND EXISTS (SELECT 1 FROM ({}) e WHERE e.v IN (", d.elements("r", field)));
+                        let mut list = q.separated(", ");
+                        for v in values {
+                            list.push_bind(v.clone());
+                        }
+                        list.push_unseparated("))");
+                    }
+                    RowFilter::Related { model, back_ref, field, value } => {
+                        q.push(" AND EXISTS (SELECT 1 FROM common_model_rows rel WHERE rel.linked_account_id = r.linked_account_id AND rel.model = ")
+                            .push_bind(*model)
+                            .push(format!(" AND NOT rel.remote_was_deleted AND {} = r.id AND {} = ", d.text("rel", back_ref), d.text("rel", field)))
+                            .push_bind(value.clone())
+                            .push(")");
+                    }
+                }
+            }
+            if let (None, RowPosition::After(created_at, id)) = (&query.order_by, &query.position) {
+                q.push(" AND (r.created_at > ")
+                    .push_bind(*created_at)
+                    .push(" OR (r.created_at = ")
+                    .push_bind(*created_at)
+                    .push(" AND r.id > ")
+                    .push_bind(id.clone())
+                    .push("))");
+            }
+            match query.order_by {
+                None => {
+                    q.push(" ORDER BY r.created_at, r.id");
+                }
+                Some((field, descending)) => {
+                    let direction = if descending { "DESC" } else { "ASC" };
+                    // NULLs last either way, then a total order.
+                    q.push(format!(
+                        " ORDER BY ({} IS NULL), {} {direction}, r.created_at, r.id",
+                        d.text("r", field),
+                        d.ordered("r", field)
+                    ));
+                }
+            }
+            q.push(" LIMIT ").push_bind(query.limit + 1);
+            if let RowPosition::Offset(offset) = query.position {
+                q.push(" OFFSET ").push_bind(offset);
+            }
+            q.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// Rows by id (any model) of one account, deleted ones included: for `expand`.
+    pub async fn rows_by_ids(&self, linked_account_id: Uuid, ids: &[String]) -> Result<Vec<StoredRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(WRITE_BATCH) {
+            let mut found: Vec<StoredRow> = with_pool!(self, read, |pool| {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT {ROW_COLUMNS} FROM common_model_rows r WHERE r.linked_account_id = "
+                ));
+                q.push_bind(linked_account_id).push(" AND r.id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.clone());
+                }
+                list.push_unseparated(")");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            rows.append(&mut found);
+        }
+        Ok(rows)
+    }
+
+    /// How many rows of each state a model has for an account: (live, deleted).
+    pub async fn count_rows(&self, linked_account_id: Uuid, model: &str) -> Result<(i64, i64)> {
+        let (live, deleted): (i64, i64) = with_pool!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN remote_was_deleted THEN 0 ELSE 1 END), 0), \
+                 COALESCE(SUM(CASE WHEN remote_was_deleted THEN 1 ELSE 0 END), 0) \
+                 FROM common_model_rows WHERE linked_account_id = $1 AND model = $2",
+            )
+            .bind(linked_account_id)
+            .bind(model)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok((live, deleted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support;
+
+    fn row(account: Uuid, remote_id: &str, data: &str) -> RowWrite {
+        let hash = {
+            let mut h = [0u8; 32];
+            for (i, b) in data.bytes().enumerate() {
+                h[i % 32] ^= b.wrapping_add(i as u8);
+            }
+            h
+        };
+        RowWrite {
+            id: format!("id-{remote_id}"),
+            linked_account_id: account,
+            model: "hris.Employee",
+            remote_id: remote_id.into(),
+            data: data.into(),
+            enum_origins: None,
+            remote_data: None,
+            content_hash: hash,
+        }
+    }
+
+    #[tokio::test]
+    async fn upserts_write_only_changes_and_deletions_are_marked_sqlite() {
+        let (s, _dir) = test_support::sqlite().await;
+        upserts_write_only_changes_and_deletions_are_marked(s).await;
+    }
+
+    #[tokio::test]
+    async fn upserts_write_only_changes_and_deletions_are_marked_postgres() {
+        if let Some((s, _guard)) = test_support::postgres().await {
+            upserts_write_only_changes_and_deletions_are_marked(s.clone()).await;
+            s.close().await;
+        }
+    }
+
+    async fn upserts_write_only_changes_and_deletions_are_marked(s: Storage) {
+        let account = test_support::linked_account(&s, "o1").await;
+        let rows = [
+            row(
+                account,
+                "1",
+                r#"{"first_name":"Ada","groups":["g1","g2"],"start_date":"2020-01-01T00:00:00Z","active":true}"#,
+            ),
+            row(account, "2", r#"{"first_name":"Bob","groups":[],"start_date":"2021-06-01T00:00:00Z","active":false}"#),
+        ];
+        assert_eq!(s.upsert_rows(&rows, 10).await.unwrap(), 2);
+        assert_eq!(s.upsert_rows(&rows, 20).await.unwrap(), 0, "an unchanged resync writes nothing");
+        let changed = row(
+            account,
+            "2",
+            r#"{"first_name":"Bobby","groups":[],"start_date":"2021-06-01T00:00:00Z","active":false}"#,
+        );
+        assert_eq!(s.upsert_rows(&[rows[0].clone(), changed], 30).await.unwrap(), 1);
+
+        let mut q = RowQuery::new(account, "hris.Employee");
+        let all = s.query_rows(&q).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].created_at, all[0].modified_at), (10, 10));
+        assert_eq!((all[1].created_at, all[1].modified_at), (10, 30));
+
+        q.filters = vec![RowFilter::Equals { field: "first_name", value: "Bobby".into() }];
+        assert_eq!(s.query_rows(&q).await.unwrap().len(), 1);
+        q.filters = vec![RowFilter::ListContainsAny { field: "groups", values: vec!["g2".into(), "x".into()] }];
+        assert_eq!(s.query_rows(&q).await.unwrap()[0].remote_id, "1");
+        q.filters = vec![RowFilter::After { field: "start_date", value: "2020-06-01T00:00:00Z".into() }];
+        assert_eq!(s.query_rows(&q).await.unwrap()[0].remote_id, "2");
+        q.filters = vec![RowFilter::Bool { field: "active", value: false }];
+        assert_eq!(s.query_rows(&q).await.unwrap()[0].remote_id, "2");
+        q.filters = vec![RowFilter::OneOf { field: "first_name", values: vec!["Ada".into(), "Zed".into()] }];
+        assert_eq!(s.query_rows(&q).await.unwrap()[0].remote_id, "1");
+        q.filters.clear();
+
+        // Keyset paging: one per page, the extra row says there is more.
+        q.limit = 1;
+        let first = s.query_rows(&q).await.unwrap();
+        assert_eq!(first.len(), 2);
+        q.position = RowPosition::After(first[0].created_at, first[0].id.clone());
+        let second = s.query_rows(&q).await.unwrap();
+        assert_eq!((second.len(), second[0].id.as_str()), (1, first[1].id.as_str()));
+        q.position = RowPosition::Start;
+        q.limit = 10;
+
+        // Deletion, hidden unless asked for; a reappearing row is live again.
+        assert_eq!(s.live_row_ids(account, "hris.Employee", "", 10).await.unwrap().len(), 2);
+        assert_eq!(s.mark_rows_deleted(&["id-1".into()], 40).await.unwrap(), 1);
+        assert_eq!(s.query_rows(&q).await.unwrap().len(), 1);
+        q.include_deleted = true;
+        let with_deleted = s.query_rows(&q).await.unwrap();
+        assert!(with_deleted.iter().any(|r| r.remote_id == "1" && r.remote_was_deleted && r.modified_at == 40));
+        assert_eq!(s.count_rows(account, "hris.Employee").await.unwrap(), (1, 1));
+        assert_eq!(s.upsert_rows(&rows[..1], 50).await.unwrap(), 1);
+        assert_eq!(s.count_rows(account, "hris.Employee").await.unwrap(), (2, 0));
+        assert_eq!(s.rows_by_ids(account, &["id-1".into(), "nope".into()]).await.unwrap().len(), 1);
+    }
+}
