@@ -7,6 +7,7 @@ pub mod common_models;
 pub mod crypto;
 pub mod integrations;
 pub mod link_token;
+pub mod models;
 pub mod tokens;
 pub mod validation;
 
