@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(routes::assets::router())
         .merge(routes::link_page::router())
+        .merge(routes::common_models::router())
         .route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec.clone())))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -19,7 +19,9 @@ use std::pin::Pin;
 use joinery_domain::integrations::Integration;
 
 pub use credentials::Credentials;
-pub use http::{ProviderHttp, ProviderSettings};
+pub use http::{
+    AccountHttp, Clock, ProviderHttp, ProviderSettings, RetryPolicy, SyncError, TokioClock, VirtualClock, refresh_grant,
+};
 pub use oauth::OAuthSpec;
 
 /// A future a connector returns; boxed so connectors can sit behind `dyn Connector`.

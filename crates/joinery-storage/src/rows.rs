@@ -26,6 +26,8 @@ pub struct RowWrite {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StoredRow {
     pub id: String,
+    /// The model's id ("hris.Employee").
+    pub model: String,
     pub remote_id: String,
     pub data: String,
     pub enum_origins: Option<String>,
@@ -81,6 +83,9 @@ pub enum RowPosition {
     Start,
     /// After this (created_at, id) in the default order.
     After(i64, String),
+    /// The rows just before this (created_at, id), returned in the default order (for the
+    /// `previous` cursor).
+    Before(i64, String),
     /// An offset, for orders other than the default.
     Offset(i64),
 }
@@ -164,8 +169,7 @@ impl Dialect {
     }
 }
 
-const ROW_COLUMNS: &str =
-    "r.id, r.remote_id, r.data, r.enum_origins, r.remote_data, r.created_at, r.modified_at, r.remote_was_deleted";
+const ROW_COLUMNS: &str = "r.id, r.model, r.remote_id, r.data, r.enum_origins, r.remote_data, r.created_at, r.modified_at, r.remote_was_deleted";
 
 /// Rows per INSERT: 9 parameters each stays far below both backends' limits.
 const WRITE_BATCH: usize = 500;
@@ -178,15 +182,18 @@ impl Storage {
     /// Inserts new rows and updates changed ones (by content hash; a row that reappears after
     /// being marked deleted counts as changed). Unchanged rows are not written. Returns how many
     /// rows were inserted or updated.
+    /// New rows get `created_at` = `now` plus their position (in microseconds), so lists keep
+    /// the order the provider gave them in.
     pub async fn upsert_rows(&self, rows: &[RowWrite], now: i64) -> Result<u64> {
         let mut changed = 0;
-        for chunk in rows.chunks(WRITE_BATCH) {
+        for (n, chunk) in rows.chunks(WRITE_BATCH).enumerate() {
+            let first = now + (n * WRITE_BATCH) as i64;
             changed += with_pool!(self, write, |pool| {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO common_model_rows (id, linked_account_id, model, remote_id, data, enum_origins, \
                      remote_data, content_hash, created_at, modified_at, remote_was_deleted) ",
                 );
-                q.push_values(chunk, |mut b, row| {
+                q.push_values(chunk.iter().enumerate(), |mut b, (i, row)| {
                     b.push_bind(&row.id)
                         .push_bind(row.linked_account_id)
                         .push_bind(row.model)
@@ -195,7 +202,7 @@ impl Storage {
                         .push_bind(&row.enum_origins)
                         .push_bind(&row.remote_data)
                         .push_bind(&row.content_hash[..])
-                        .push_bind(now)
+                        .push_bind(first + i as i64)
                         .push_bind(now)
                         .push_bind(false);
                 });
@@ -336,16 +343,24 @@ impl Storage {
                     }
                 }
             }
-            if let (None, RowPosition::After(created_at, id)) = (&query.order_by, &query.position) {
-                q.push(" AND (r.created_at > ")
-                    .push_bind(*created_at)
-                    .push(" OR (r.created_at = ")
-                    .push_bind(*created_at)
-                    .push(" AND r.id > ")
-                    .push_bind(id.clone())
-                    .push("))");
+            let backwards = matches!((&query.order_by, &query.position), (None, RowPosition::Before(..)));
+            match (&query.order_by, &query.position) {
+                (None, RowPosition::After(created_at, id)) | (None, RowPosition::Before(created_at, id)) => {
+                    let op = if backwards { "<" } else { ">" };
+                    q.push(format!(" AND (r.created_at {op} "))
+                        .push_bind(*created_at)
+                        .push(" OR (r.created_at = ")
+                        .push_bind(*created_at)
+                        .push(format!(" AND r.id {op} "))
+                        .push_bind(id.clone())
+                        .push("))");
+                }
+                _ => {}
             }
             match query.order_by {
+                None if backwards => {
+                    q.push(" ORDER BY r.created_at DESC, r.id DESC");
+                }
                 None => {
                     q.push(" ORDER BY r.created_at, r.id");
                 }
@@ -363,7 +378,14 @@ impl Storage {
             if let RowPosition::Offset(offset) = query.position {
                 q.push(" OFFSET ").push_bind(offset);
             }
-            q.build_query_as().fetch_all(pool).await?
+            let mut rows: Vec<StoredRow> = q.build_query_as().fetch_all(pool).await?;
+            if backwards {
+                // Fetched nearest-first; the extra row (if any) is the farthest: keep it last.
+                let extra = (rows.len() as i64 > query.limit).then(|| rows.pop()).flatten();
+                rows.reverse();
+                rows.extend(extra);
+            }
+            rows
         }))
     }
 
@@ -467,7 +489,7 @@ mod tests {
         let all = s.query_rows(&q).await.unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!((all[0].created_at, all[0].modified_at), (10, 10));
-        assert_eq!((all[1].created_at, all[1].modified_at), (10, 30));
+        assert_eq!((all[1].created_at, all[1].modified_at), (11, 30));
 
         q.filters = vec![RowFilter::Equals { field: "first_name", value: "Bobby".into() }];
         assert_eq!(s.query_rows(&q).await.unwrap().len(), 1);

@@ -1,5 +1,6 @@
 pub mod account_token;
 pub mod assets;
+pub mod common_models;
 pub mod health;
 pub mod integrations;
 pub mod link_api;

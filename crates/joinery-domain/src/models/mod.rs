@@ -276,3 +276,18 @@ pub fn by_name(category: Category, name: &str) -> Option<&'static ModelSpec> {
 pub fn by_model_id(model_id: &str) -> Option<&'static ModelSpec> {
     all().find(|m| m.model_id == model_id)
 }
+
+/// Namespace of Joinery's row ids (a fixed random UUID; changing it would change every id).
+const ROW_ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_5d0e_93a4_4b8e_9a57_2c1e_8d3f_b4a6);
+
+/// Joinery's id of a remote object: a UUIDv5 of (linked account, model id, remote id). The same
+/// object always gets the same id, so relations are computed without lookups and a re-run sync
+/// cannot duplicate rows.
+pub fn row_id(linked_account: uuid::Uuid, model_id: &str, remote_id: &str) -> uuid::Uuid {
+    let mut name = Vec::with_capacity(16 + model_id.len() + 1 + remote_id.len());
+    name.extend_from_slice(linked_account.as_bytes());
+    name.extend_from_slice(model_id.as_bytes());
+    name.push(0);
+    name.extend_from_slice(remote_id.as_bytes());
+    uuid::Uuid::new_v5(&ROW_ID_NAMESPACE, &name)
+}

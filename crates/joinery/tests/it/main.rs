@@ -4,6 +4,7 @@ mod support;
 
 mod auth;
 mod cli;
+mod common_models;
 mod integrations;
 mod link_flow;
 mod link_token;

@@ -1,10 +1,29 @@
+//! The HTTP client of every provider call: Link's validation requests ([`ProviderHttp`]) and the
+//! sync request path with rate limits, retries and OAuth refresh ([`AccountHttp`]).
+
+mod account;
+mod clock;
+mod refresh;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
 use crate::{LinkError, ProblemType};
+
+// The crate root re-exports these. Until it names them all, the ones only reachable from here
+// (`refresh_grant`, `VirtualClock`) would warn as unused: hence the `allow`s, to drop then.
+#[allow(unused_imports)]
+pub use account::{AccountHttp, RetryPolicy, SyncError};
+#[allow(unused_imports)]
+pub use clock::{Clock, TokioClock, VirtualClock};
+#[allow(unused_imports)]
+pub use refresh::refresh_grant;
 
 /// Per-provider settings from configuration (`JOINERY_PROVIDER_<SLUG>_*`).
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -31,7 +50,9 @@ impl fmt::Debug for ProviderSettings {
 #[derive(Debug, Clone)]
 pub struct ProviderHttp {
     client: reqwest::Client,
-    providers: HashMap<String, ProviderSettings>,
+    providers: Arc<HashMap<String, ProviderSettings>>,
+    /// What sync retries and rate limits wait with.
+    clock: Arc<dyn Clock>,
 }
 
 /// How long Link waits for a provider: an end user is watching a spinner.
@@ -48,7 +69,13 @@ impl ProviderHttp {
             .user_agent(concat!("Joinery/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend initializes");
-        ProviderHttp { client, providers }
+        ProviderHttp { client, providers: Arc::new(providers), clock: Arc::new(TokioClock::new()) }
+    }
+
+    /// The same client whose [`AccountHttp`] handles wait on `clock` (tests: [`VirtualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -113,7 +140,7 @@ pub(crate) fn unexpected_status(name: &str, status: reqwest::StatusCode) -> Link
 }
 
 #[cfg(test)]
-mod tests {
+mod url_tests {
     use super::*;
 
     fn http(base: &str) -> ProviderHttp {

@@ -1,0 +1,425 @@
+//! The common-model read API (`GET /api/{category}/v1/{model path}` and `…/{id}`), one generic
+//! handler pair for every model of the catalogue (`joinery_domain::models`): parameters, filters,
+//! expansion, enum origins and sensitive fields all follow the model's description.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use joinery_domain::models::{self, FieldKind, FilterOp, ModelSpec};
+use joinery_storage::{RowFilter, RowPosition, RowQuery, StoredRow};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::AppState;
+use crate::datetime::iso8601;
+use crate::error::ApiError;
+use crate::extract::{AccountAuth, RawQuery};
+use crate::pagination::page_size;
+
+/// Routes of every listable model of every category the catalogue describes.
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    for spec in models::all().filter(|m| m.is_listable()) {
+        let base = format!("/api/{}/v1/{}", spec.category.as_str(), spec.path);
+        router = router.route(&base, get(move |state, auth, query| list(state, auth, query, spec))).route(
+            &format!("{base}/{{id}}"),
+            get(move |state, auth, id, query| retrieve(state, auth, id, query, spec)),
+        );
+    }
+    router
+}
+
+/// What the response rendering needs from the query.
+struct RenderOptions {
+    expand: Vec<&'static str>,
+    enum_origins: Vec<&'static str>,
+    include_remote_data: bool,
+    include_sensitive: bool,
+}
+
+fn parse_bool(query: &RawQuery, name: &str) -> Result<bool, ApiError> {
+    match query.get(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off" | "") => Ok(false),
+        Some(_) => Err(ApiError::field(name, "Must be a valid boolean.")),
+    }
+}
+
+/// ISO 8601 datetime (or date) → microseconds since the epoch.
+fn parse_datetime(name: &str, raw: &str) -> Result<i64, ApiError> {
+    let raw = raw.trim();
+    let parsed = OffsetDateTime::parse(raw, &Rfc3339).ok().or_else(|| {
+        // Merge's SDK sends naive datetimes as given; a date alone means its midnight UTC.
+        let with_zone = if raw.len() == 10 { format!("{raw}T00:00:00Z") } else { format!("{raw}Z") };
+        OffsetDateTime::parse(&with_zone, &Rfc3339).ok()
+    });
+    parsed.map(|t| (t.unix_timestamp_nanos() / 1000) as i64).ok_or_else(|| {
+        ApiError::field(name, "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")
+    })
+}
+
+/// Normalized datetime text, as stored in rows, for comparisons with stored values.
+fn normalized_datetime(name: &str, raw: &str) -> Result<String, ApiError> {
+    let micros = parse_datetime(name, raw)?;
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .map_err(|_| ApiError::field(name, "Out of range."))?;
+    Ok(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ))
+}
+
+/// A comma list (repeated keys are accepted too, as the SDK sends some lists that way).
+fn list_values(query: &RawQuery, name: &str) -> Option<Vec<String>> {
+    let values: Vec<String> = query
+        .0
+        .iter()
+        .filter(|(k, _)| k == name)
+        .flat_map(|(_, v)| v.split(','))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    query.get(name).map(|_| values)
+}
+
+fn choices(name: &str, values: Vec<String>, allowed: &'static [&'static str]) -> Result<Vec<&'static str>, ApiError> {
+    values
+        .into_iter()
+        .map(|v| {
+            allowed
+                .iter()
+                .copied()
+                .find(|a| *a == v)
+                .ok_or_else(|| ApiError::field(name, format!("\"{v}\" is not a valid choice.")))
+        })
+        .collect()
+}
+
+fn uuid_text(name: &str, raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::field(name, format!("\"{raw}\" is not a valid UUID.")))
+}
+
+fn render_options(query: &RawQuery, spec: &'static ModelSpec) -> Result<RenderOptions, ApiError> {
+    let expand = choices("expand", list_values(query, "expand").unwrap_or_default(), spec.expand)?;
+    let mut enum_origins =
+        choices("show_enum_origins", list_values(query, "show_enum_origins").unwrap_or_default(), spec.enum_origins)?;
+    enum_origins.extend(choices(
+        "remote_fields",
+        list_values(query, "remote_fields").unwrap_or_default(),
+        spec.enum_origins,
+    )?);
+    Ok(RenderOptions {
+        expand,
+        enum_origins,
+        include_remote_data: parse_bool(query, "include_remote_data")?,
+        include_sensitive: spec.accepts_sensitive && parse_bool(query, "include_sensitive_fields")?,
+    })
+}
+
+/// A model-specific filter parameter as a row condition.
+fn filter(
+    spec: &'static ModelSpec,
+    param: &'static str,
+    op: FilterOp,
+    raw: &str,
+    query: &RawQuery,
+) -> Result<RowFilter, ApiError> {
+    Ok(match op {
+        FilterOp::Equals(field) => RowFilter::Equals { field, value: raw.to_owned() },
+        FilterOp::RefEquals(field) => RowFilter::Equals { field, value: uuid_text(param, raw)? },
+        FilterOp::EnumEquals(field) => {
+            let allowed = spec.field(field).and_then(|f| f.kind.enum_values()).unwrap_or(&[]);
+            let value = choices(param, vec![raw.trim().to_owned()], allowed)?.remove(0);
+            RowFilter::Equals { field, value: value.to_owned() }
+        }
+        FilterOp::After(field) => RowFilter::After { field, value: normalized_datetime(param, raw)? },
+        FilterOp::Before(field) => RowFilter::Before { field, value: normalized_datetime(param, raw)? },
+        FilterOp::BoolEquals(field) => RowFilter::Bool { field, value: parse_bool(query, param)? },
+        FilterOp::RefListContainsAny(field) => {
+            let values = list_values(query, param).unwrap_or_default();
+            RowFilter::ListContainsAny {
+                field,
+                values: values.iter().map(|v| uuid_text(param, v)).collect::<Result<_, _>>()?,
+            }
+        }
+        FilterOp::OneOf(field) => {
+            let values = list_values(query, param).unwrap_or_default();
+            match spec.field(field).and_then(|f| f.kind.enum_values()) {
+                Some(allowed) => RowFilter::OneOf {
+                    field,
+                    values: choices(param, values, allowed)?.into_iter().map(str::to_owned).collect(),
+                },
+                None => RowFilter::OneOf { field, values },
+            }
+        }
+        FilterOp::Related { model, back_ref, field } => {
+            let related = models::by_name(spec.category, model)
+                .ok_or_else(|| ApiError::Internal(format!("catalogue: unknown model {model}")))?;
+            RowFilter::Related { model: related.model_id, back_ref, field, value: raw.to_owned() }
+        }
+    })
+}
+
+/// Cursors: `k<created_at>.<id>` (after), `b<created_at>.<id>` (before), `o<offset>`.
+fn encode_cursor(kind: char, body: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}{body}"))
+}
+
+fn decode_cursor(raw: &str, ordered: bool) -> Result<RowPosition, ApiError> {
+    let invalid = || ApiError::field("cursor", "Invalid cursor.");
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?).map_err(|_| invalid())?;
+    let (kind, body) = text.split_at_checked(1).ok_or_else(invalid)?;
+    match (kind, ordered) {
+        ("o", true) => body.parse::<i64>().ok().filter(|o| *o >= 0).map(RowPosition::Offset).ok_or_else(invalid),
+        ("k" | "b", false) => {
+            let (created_at, id) = body.split_once('.').ok_or_else(invalid)?;
+            let created_at = created_at.parse().map_err(|_| invalid())?;
+            Ok(if kind == "k" {
+                RowPosition::After(created_at, id.to_owned())
+            } else {
+                RowPosition::Before(created_at, id.to_owned())
+            })
+        }
+        _ => Err(invalid()),
+    }
+}
+
+fn row_query(auth: &AccountAuth, spec: &'static ModelSpec, query: &RawQuery) -> Result<RowQuery, ApiError> {
+    let mut q = RowQuery::new(auth.account.id, spec.model_id);
+    q.include_deleted = parse_bool(query, "include_deleted_data")?;
+    for (name, slot) in [
+        ("created_after", &mut q.created_after),
+        ("created_before", &mut q.created_before),
+        ("modified_after", &mut q.modified_after),
+        ("modified_before", &mut q.modified_before),
+    ] {
+        if let Some(raw) = query.get(name) {
+            *slot = Some(parse_datetime(name, raw)?);
+        }
+    }
+    // Deterministic ids: the remote id names exactly one row.
+    if let Some(remote_id) = query.get("remote_id") {
+        q.ids = Some(vec![row_id(auth.account.id, spec.model_id, remote_id)]);
+    }
+    for f in spec.filters {
+        if let Some(raw) = query.get(f.param) {
+            q.filters.push(filter(spec, f.param, f.op, raw, query)?);
+        }
+    }
+    if let Some(raw) = query.get("order_by") {
+        let (field, descending) = match raw.trim().strip_prefix('-') {
+            Some(f) => (f, true),
+            None => (raw.trim(), false),
+        };
+        let field = spec
+            .order_by
+            .iter()
+            .copied()
+            .find(|o| *o == field)
+            .ok_or_else(|| ApiError::field("order_by", format!("\"{raw}\" is not a valid choice.")))?;
+        q.order_by = Some((field, descending));
+    }
+    q.limit = page_size(query)? as i64;
+    if let Some(cursor) = query.get("cursor").filter(|c| !c.is_empty()) {
+        q.position = decode_cursor(cursor, q.order_by.is_some())?;
+    }
+    Ok(q)
+}
+
+/// Joinery's id of a remote object: a UUIDv5 of the linked account, the model and the remote id.
+pub fn row_id(account: uuid::Uuid, model_id: &str, remote_id: &str) -> String {
+    joinery_domain::models::row_id(account, model_id, remote_id).to_string()
+}
+
+fn check_category(auth: &AccountAuth, spec: &ModelSpec) -> Result<(), ApiError> {
+    if auth.account.category == spec.category.as_str() {
+        Ok(())
+    } else {
+        Err(ApiError::detail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "This account token is for a {} linked account, not {}.",
+                auth.account.category,
+                spec.category.as_str()
+            ),
+        ))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: AccountAuth,
+    query: RawQuery,
+    spec: &'static ModelSpec,
+) -> Result<Response, ApiError> {
+    check_category(&auth, spec)?;
+    let options = render_options(&query, spec)?;
+    let q = row_query(&auth, spec, &query)?;
+    let rows = state.storage.query_rows(&q).await?;
+    let limit = q.limit as usize;
+    let more = rows.len() > limit;
+    let rows: Vec<StoredRow> = rows.into_iter().take(limit).collect();
+    let (next, previous) = match &q.position {
+        RowPosition::Offset(offset) => (
+            more.then(|| encode_cursor('o', &(offset + q.limit).to_string())),
+            (*offset > 0).then(|| encode_cursor('o', &(offset - q.limit).max(0).to_string())),
+        ),
+        position => {
+            let ordered = q.order_by.is_some();
+            let last = rows.last();
+            let first = rows.first();
+            let backwards = matches!(position, RowPosition::Before(..));
+            let next = if ordered {
+                more.then(|| encode_cursor('o', &q.limit.to_string()))
+            } else if backwards || more {
+                last.map(|r| encode_cursor('k', &format!("{}.{}", r.created_at, r.id)))
+            } else {
+                None
+            };
+            let has_previous = if backwards { more } else { !matches!(position, RowPosition::Start) };
+            let previous = (has_previous && !ordered)
+                .then(|| first.map(|r| encode_cursor('b', &format!("{}.{}", r.created_at, r.id))))
+                .flatten();
+            (next, previous)
+        }
+    };
+    let results = render(&state, &auth, spec, &options, rows).await?;
+    let body = serde_json::json!({ "next": next, "previous": previous, "results": results });
+    Ok(axum::Json(body).into_response())
+}
+
+async fn retrieve(
+    State(state): State<AppState>,
+    auth: AccountAuth,
+    Path(id): Path<String>,
+    query: RawQuery,
+    spec: &'static ModelSpec,
+) -> Result<Response, ApiError> {
+    check_category(&auth, spec)?;
+    let options = render_options(&query, spec)?;
+    let not_found = || ApiError::detail(StatusCode::NOT_FOUND, "Not found.");
+    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| not_found())?.to_string();
+    let mut q = RowQuery::new(auth.account.id, spec.model_id);
+    q.include_deleted = true;
+    q.ids = Some(vec![id]);
+    q.limit = 1;
+    let rows: Vec<StoredRow> = state.storage.query_rows(&q).await?.into_iter().take(1).collect();
+    if rows.is_empty() {
+        return Err(not_found());
+    }
+    let mut results = render(&state, &auth, spec, &options, rows).await?;
+    Ok(axum::Json(results.remove(0)).into_response())
+}
+
+/// Rows as Merge's JSON objects, with expansions fetched in one query per page.
+async fn render(
+    state: &AppState,
+    auth: &AccountAuth,
+    spec: &'static ModelSpec,
+    options: &RenderOptions,
+    rows: Vec<StoredRow>,
+) -> Result<Vec<Value>, ApiError> {
+    let parsed: Vec<(StoredRow, Map<String, Value>)> = rows
+        .into_iter()
+        .map(|row| {
+            let data = serde_json::from_str::<Map<String, Value>>(&row.data).unwrap_or_default();
+            (row, data)
+        })
+        .collect();
+    // Ids to expand, across the page.
+    let mut wanted: Vec<String> = Vec::new();
+    for (_, data) in &parsed {
+        for field in &options.expand {
+            match data.get(*field) {
+                Some(Value::String(id)) => wanted.push(id.clone()),
+                Some(Value::Array(ids)) => wanted.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_owned))),
+                _ => {}
+            }
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let mut expanded: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+    if !wanted.is_empty() {
+        let related = state.storage.rows_by_ids(auth.account.id, &wanted).await?;
+        for row in related {
+            let Some(target) = models::by_model_id(&row.model) else { continue };
+            let data = serde_json::from_str::<Map<String, Value>>(&row.data).unwrap_or_default();
+            let nested = RenderOptions {
+                expand: Vec::new(),
+                enum_origins: Vec::new(),
+                include_remote_data: options.include_remote_data,
+                include_sensitive: options.include_sensitive,
+            };
+            expanded.insert(row.id.clone(), object(target, &nested, &row, data, &Default::default()));
+        }
+    }
+    Ok(parsed.into_iter().map(|(row, data)| object(spec, options, &row, data, &expanded)).collect())
+}
+
+fn object(
+    spec: &'static ModelSpec,
+    options: &RenderOptions,
+    row: &StoredRow,
+    mut data: Map<String, Value>,
+    expanded: &std::collections::HashMap<String, Value>,
+) -> Value {
+    let origins: Map<String, Value> =
+        row.enum_origins.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
+    let mut out = Map::with_capacity(spec.fields.len() + 7);
+    out.insert("id".into(), Value::String(row.id.clone()));
+    out.insert("remote_id".into(), Value::String(row.remote_id.clone()));
+    out.insert("created_at".into(), Value::String(iso8601(row.created_at)));
+    out.insert("modified_at".into(), Value::String(iso8601(row.modified_at)));
+    for field in spec.fields {
+        let mut value = data.remove(field.name).unwrap_or(Value::Null);
+        if spec.sensitive_fields.contains(&field.name) && !options.include_sensitive {
+            value = Value::Null;
+        }
+        if options.enum_origins.contains(&field.name)
+            && let Some(origin) = origins.get(field.name)
+        {
+            value = origin.clone();
+        }
+        if options.expand.contains(&field.name) {
+            value = match (field.kind, value) {
+                (FieldKind::Ref(_), Value::String(id)) => expanded.get(&id).cloned().unwrap_or(Value::String(id)),
+                (FieldKind::RefList(_), Value::Array(ids)) => Value::Array(
+                    ids.into_iter()
+                        .map(|v| match v {
+                            Value::String(id) => expanded.get(&id).cloned().unwrap_or(Value::String(id)),
+                            other => other,
+                        })
+                        .collect(),
+                ),
+                (_, other) => other,
+            };
+        }
+        out.insert(field.name.into(), value);
+    }
+    out.insert("remote_was_deleted".into(), Value::Bool(row.remote_was_deleted));
+    out.insert(
+        "field_mappings".into(),
+        serde_json::json!({"organization_defined_targets": {}, "linked_account_defined_targets": {}}),
+    );
+    let remote_data = if options.include_remote_data {
+        row.remote_data.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Array(Vec::new()))
+    } else {
+        Value::Null
+    };
+    out.insert("remote_data".into(), remote_data);
+    Value::Object(out)
+}
