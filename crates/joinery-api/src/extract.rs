@@ -152,7 +152,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        Ok(RawQuery(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        // PostgreSQL rejects NUL in text; refuse it here, naming the parameter, as for bodies.
+        if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(ApiError::field(name, joinery_domain::validation::NULL_CHARACTERS));
+        }
+        Ok(RawQuery(pairs))
     }
 }
 

@@ -44,6 +44,15 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::link_page::router())
         .merge(routes::common_models::router())
         .route("/api/openapi.json", axum::routing::get(move || openapi::serve(spec.clone())))
+        // Responses carry tokens and personal data: no cache may keep them (RFC 6749 §5.1).
+        // Routes that set their own policy (the Link assets) keep it.
+        .layer(axum::middleware::map_response(|mut response: axum::response::Response| async move {
+            response
+                .headers_mut()
+                .entry(axum::http::header::CACHE_CONTROL)
+                .or_insert(axum::http::HeaderValue::from_static("no-store"));
+            response
+        }))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

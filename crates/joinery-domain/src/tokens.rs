@@ -136,10 +136,16 @@ pub fn api_key_hint(key: &str) -> String {
 }
 
 /// A split token: `id` selects the row, the whole `token` is the secret handed out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SplitToken {
     pub id: uuid::Uuid,
     pub token: String,
+}
+
+impl std::fmt::Debug for SplitToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SplitToken").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 const SPLIT_TOKEN_BYTES: usize = 16 + 32;

@@ -17,8 +17,12 @@ pub mod status {
 
 const COLUMNS: &str = "id, organization_id, category, integration, end_user_origin_id, end_user_organization_name, \
     end_user_email_address, status, status_detail, account_token_id, account_token_hash, account_token_sealed, \
-    credentials_sealed, instance_id, instance_display_value, subdomain, is_duplicate, is_test_account, scopes, \
-    are_syncs_disabled, integration_specific_config, created_at, completed_at, updated_at";
+    credentials_sealed, instance_id, instance_display_value, subdomain, \
+    EXISTS (SELECT 1 FROM linked_accounts o WHERE o.organization_id = linked_accounts.organization_id \
+    AND o.integration = linked_accounts.integration AND o.instance_id = linked_accounts.instance_id \
+    AND (o.created_at < linked_accounts.created_at \
+    OR (o.created_at = linked_accounts.created_at AND o.id < linked_accounts.id))) AS is_duplicate, \
+    is_test_account, scopes, are_syncs_disabled, integration_specific_config, created_at, completed_at, updated_at";
 
 #[derive(Clone, PartialEq, sqlx::FromRow)]
 pub struct LinkedAccount {
@@ -253,7 +257,7 @@ impl Storage {
             .fetch_one(&mut *tx)
             .await?;
             if link.relink {
-                sqlx::query(
+                let relinked = sqlx::query(
                     "UPDATE linked_accounts SET credentials_sealed = $2, instance_id = $3, \
                      instance_display_value = $4, subdomain = $5, is_duplicate = $6, status = 'COMPLETE', \
                      status_detail = NULL, end_user_organization_name = $7, end_user_email_address = $8, \
@@ -274,7 +278,12 @@ impl Storage {
                 .bind(link.integration_specific_config.as_ref().map(Json))
                 .bind(link.now)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if relinked != 1 {
+                    // Deleted meanwhile (between the read above and this write).
+                    return Ok(Err(LinkRefusal::Raced));
+                }
             } else {
                 let Some(token) = &link.account_token else {
                     return Err(StorageError::Invariant("a new linked account needs an account token"));
@@ -421,7 +430,14 @@ impl Storage {
             if let Some(status) = &filter.status {
                 query.push(" AND status = ").push_bind(status);
             }
-            if let Some(origin_ids) = &filter.end_user_origin_ids {
+            let empty_list = filter.end_user_origin_ids.as_ref().is_some_and(Vec::is_empty)
+                || filter.integrations.as_ref().is_some_and(Vec::is_empty)
+                || (filter.ids.as_ref().is_some_and(Vec::is_empty) && filter.duplicates_of.is_none());
+            if empty_list {
+                // A filter on an empty list matches nothing (and `IN ()` is not SQL everywhere).
+                query.push(" AND FALSE");
+            }
+            if let Some(origin_ids) = filter.end_user_origin_ids.as_ref().filter(|v| !v.is_empty()) {
                 query.push(" AND end_user_origin_id IN (");
                 let mut list = query.separated(", ");
                 origin_ids.iter().for_each(|v| {
@@ -429,7 +445,7 @@ impl Storage {
                 });
                 list.push_unseparated(")");
             }
-            if let Some(integrations) = &filter.integrations {
+            if let Some(integrations) = filter.integrations.as_ref().filter(|v| !v.is_empty()) {
                 query.push(" AND integration IN (");
                 let mut list = query.separated(", ");
                 integrations.iter().for_each(|v| {
@@ -453,7 +469,7 @@ impl Storage {
                         .push_bind(organization_id)
                         .push("))");
                 }
-                (Some(ids), None) => {
+                (Some(ids), None) if !ids.is_empty() => {
                     query.push(" AND id IN (");
                     let mut list = query.separated(", ");
                     ids.iter().for_each(|v| {

@@ -11,7 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
     /// Address the HTTP server binds (`JOINERY_LISTEN`).
@@ -48,6 +48,35 @@ pub struct Config {
     pub database_max_connections: u32,
     /// `text` or `json` logs on stderr (`JOINERY_LOG_FORMAT`).
     pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Config {
+    /// Secrets and database passwords never reach a log line through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        let database_url = self.database_url.as_deref().map(|u| match Url::parse(u) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("<redacted>"));
+                url.to_string()
+            }
+            _ => u.to_owned(),
+        });
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &database_url)
+            .field("public_url", &self.public_url.as_ref().map(Url::as_str))
+            .field("data_dir", &self.data_dir)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("secret_key_file", &self.secret_key_file)
+            .field("encryption_key", &redacted(&self.encryption_key))
+            .field("encryption_key_file", &self.encryption_key_file)
+            .field("encryption_retired_keys", &redacted(&self.encryption_retired_keys))
+            .field("providers", &self.providers)
+            .field("demo", &self.demo)
+            .field("database_max_connections", &self.database_max_connections)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
 }
 
 /// One provider's settings.
@@ -270,6 +299,20 @@ mod tests {
                 Ok(())
             });
         }
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Config {
+            secret_key: Some("topsecret1".into()),
+            encryption_key: Some("topsecret2".into()),
+            encryption_retired_keys: Some("topsecret3".into()),
+            database_url: Some("postgres://u:topsecret4@h/db".into()),
+            ..Config::default()
+        };
+        let text = format!("{c:?}");
+        assert!(!text.contains("topsecret"), "{text}");
+        assert!(text.contains("postgres://u:"), "{text}");
     }
 
     #[test]

@@ -148,7 +148,8 @@ impl From<SealedValidation> for Validated {
 }
 
 /// The answer to a successful link.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+// No Debug: it holds a token.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Connected {
     /// One-time token for the customer's backend to exchange for the account token.
     pub public_token: String,

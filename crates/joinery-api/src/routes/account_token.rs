@@ -23,7 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Merge's `AccountToken`.
-#[derive(Debug, Serialize, ToSchema)]
+// No Debug: it holds a token.
+#[derive(Serialize, ToSchema)]
 pub struct AccountToken {
     /// The linked account's permanent credential: keep it server-side.
     pub account_token: String,
@@ -33,7 +34,8 @@ pub struct AccountToken {
 }
 
 /// Merge's `RegenerateAccountToken`.
-#[derive(Debug, Serialize, ToSchema)]
+// No Debug: it holds a token.
+#[derive(Serialize, ToSchema)]
 pub struct RegenerateAccountToken {
     pub linked_account_id: String,
     pub account_token: String,

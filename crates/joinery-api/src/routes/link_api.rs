@@ -202,7 +202,8 @@ async fn connect(
     Ok(Json(link::finish(&state, &token, connector, validated).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+// No Debug: it holds a token.
+#[derive(Serialize, ToSchema)]
 pub struct OAuthStarted {
     /// The provider's consent page; open it in a popup (or follow it).
     pub authorize_url: String,

@@ -24,6 +24,8 @@ on_both_backends!(
     credentials_are_sealed_at_rest,
     bad_link_requests_name_the_field,
     rotated_keys_reseal_every_account,
+    forged_secrets_are_refused,
+    duplicate_flags_survive_relinks_and_odd_filters_are_4xx,
 );
 
 async fn session_lists_what_the_token_offers(backend: Backend) {
@@ -222,9 +224,9 @@ async fn oauth_link_with_consent_denial_and_approval(backend: Backend) {
         json(t.with_account(Method::GET, "/api/hris/v1/account-details", account_token).send().await.unwrap()).await;
     assert_eq!(details["instance_id"], GUSTO_COMPANY);
     assert_eq!(details["instance_display_value"], "Acme Payroll");
-    // The attempt is gone once completed: completing again is unknown (and the link token used).
-    let (status, _) = t.link_post("/api/link/v1/oauth/complete", &token, &json!({"state": state})).await;
-    assert_eq!(status, 401);
+    // The attempt (and the grant sealed on it) is gone once completed.
+    let attempt = split_token_id(&state).unwrap();
+    assert!(t.storage().find_oauth_attempt(attempt).await.unwrap().is_none());
     t.stop().await;
 }
 
@@ -594,5 +596,75 @@ async fn link_page_assets_are_served_with_their_policies() {
     assert_eq!(callback.status(), 400, "a callback without state");
     assert!(callback.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(get("/link/assets/nope.js").send().await.unwrap().status(), 404);
+    t.stop().await;
+}
+
+/// A token with the right selector and a wrong secret: the hash check is what refuses it.
+fn forge(token: &str) -> String {
+    let mut chars: Vec<char> = token.chars().collect();
+    let i = chars.len() - 3; // past the 22-character selector
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    let forged: String = chars.into_iter().collect();
+    assert_eq!(split_token_id(&forged), split_token_id(token), "same selector");
+    forged
+}
+
+async fn forged_secrets_are_refused(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let token = t.link_token_for(&t.key, "u1", json!({})).await;
+    let forged = forge(&token);
+    let (status, body) = t.link_get("/api/link/v1/session", &forged).await;
+    assert_eq!((status, body["problem_type"].as_str()), (401, Some("LINK_TOKEN_INVALID")));
+    let connect =
+        json!({"integration": "bamboohr", "credentials": {"company_domain": BAMBOO_DOMAIN, "api_key": BAMBOO_KEY}});
+    assert_eq!(t.link_post("/api/link/v1/connect", &forged, &connect).await.0, 401);
+
+    // OAuth state: a forged one neither reaches the provider exchange nor completes.
+    let (_, started) = t.link_post("/api/link/v1/oauth/start", &token, &json!({"integration": "gusto"})).await;
+    let state = started["state"].as_str().unwrap().to_owned();
+    let callback = t.gusto_consent(started["authorize_url"].as_str().unwrap(), "allow").await;
+    let forged_callback = callback.replace(&state, &forge(&state));
+    assert_eq!(t.http.get(&forged_callback).send().await.unwrap().status(), 400);
+    let (status, _) = t.link_post("/api/link/v1/oauth/complete", &token, &json!({"state": forge(&state)})).await;
+    assert_eq!(status, 404);
+
+    // Public token: a forged one is not found and does not burn the real one.
+    let public = t.connect_bamboohr(&token, BAMBOO_KEY).await;
+    assert_eq!(t.exchange(&t.key, &forge(&public)).await.0, 404);
+    let (status, exchanged) = t.exchange(&t.key, &public).await;
+    assert_eq!(status, 200);
+    // Account token.
+    let account_token = exchanged["account_token"].as_str().unwrap();
+    let res = t.with_account(Method::GET, "/api/hris/v1/account-details", &forge(account_token)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = t.with_account(Method::GET, "/api/hris/v1/account-details", account_token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store", "responses with tokens and personal data are not cached");
+    t.stop().await;
+}
+
+async fn duplicate_flags_survive_relinks_and_odd_filters_are_4xx(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    for origin in ["d1", "d2", "d1"] {
+        let token = t.link_token_for(&t.key, origin, json!({})).await;
+        t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+    }
+    let accounts = linked_accounts(&t, &t.key, "").await;
+    let flags: Vec<(&str, bool)> = accounts
+        .iter()
+        .map(|a| (a["end_user_origin_id"].as_str().unwrap(), a["is_duplicate"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(flags, [("d1", false), ("d2", true)], "relinking the first account does not flag it");
+
+    // Empty lists match nothing; NUL characters are refused, naming the parameter.
+    for query in ["?ids=", "?ids=,", "?end_user_origin_ids=", "?integration_name=Personio%20HR", "?integration_name="] {
+        assert!(linked_accounts(&t, &t.key, query).await.is_empty(), "{query}");
+    }
+    for param in ["end_user_origin_id", "end_user_email_address", "end_user_organization_name"] {
+        let res = t.authed(Method::GET, &format!("/api/hris/v1/linked-accounts?{param}=a%00b")).send().await.unwrap();
+        let (status, body) = json(res).await;
+        assert_eq!(status, 400, "{param}: {body}");
+        assert_eq!(body[param][0], "Null characters are not allowed.");
+    }
     t.stop().await;
 }
