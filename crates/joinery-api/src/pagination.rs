@@ -60,16 +60,6 @@ impl OffsetPage {
         Ok(Self { offset, size })
     }
 
-    /// A page from rows fetched at `offset` with a limit of `size + 1`: the extra row only says
-    /// that a next page exists.
-    pub fn page_of_fetched<T: ToSchema>(self, mut rows: Vec<T>) -> Page<T> {
-        let has_next = rows.len() > self.size;
-        rows.truncate(self.size);
-        let next = has_next.then(|| encode(self.offset + self.size));
-        let previous = (self.offset > 0).then(|| encode(self.offset.saturating_sub(self.size)));
-        Page { next, previous, results: rows }
-    }
-
     /// Cuts one page out of `items`, with cursors to its neighbours.
     pub fn apply<T: ToSchema>(self, items: Vec<T>) -> Page<T> {
         let total = items.len();

@@ -25,8 +25,8 @@ use sqlx::{PgPool, SqlitePool};
 pub use jobs::{ModelSyncStatus, SyncJob, job_state};
 pub use link_tokens::{LinkTokenRecord, NewLinkToken};
 pub use linked_accounts::{
-    AccountLink, LinkOutcome, LinkRefusal, LinkedAccount, LinkedAccountFilter, NewAccountToken, NewPublicToken,
-    OAuthAttempt, PublicTokenRecord, status,
+    AccountLink, AccountPosition, LinkOutcome, LinkRefusal, LinkedAccount, LinkedAccountFilter, NewAccountToken,
+    NewPublicToken, OAuthAttempt, PublicTokenRecord, status,
 };
 pub use organizations::{ApiKeyRecord, Organization};
 pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredRow};

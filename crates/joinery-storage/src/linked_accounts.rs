@@ -140,6 +140,15 @@ pub struct PublicTokenRecord {
     pub consumed_at: Option<i64>,
 }
 
+/// Where a page of linked accounts starts: keyset positions on (created_at, id), so accounts
+/// linked or deleted between pages shift nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountPosition {
+    Start,
+    After(i64, Uuid),
+    Before(i64, Uuid),
+}
+
 /// Filters of `GET /linked-accounts`; every member set must match.
 #[derive(Debug, Clone, Default)]
 pub struct LinkedAccountFilter {
@@ -405,14 +414,16 @@ impl Storage {
         Ok(deleted == 1)
     }
 
-    /// One page of an organization's linked accounts, oldest first.
+    /// One page of an organization's linked accounts, oldest first, with one extra row when there
+    /// are more in the direction of travel.
     pub async fn list_linked_accounts(
         &self,
         organization_id: Uuid,
         filter: &LinkedAccountFilter,
-        offset: i64,
+        position: &AccountPosition,
         limit: i64,
     ) -> Result<Vec<LinkedAccount>> {
+        let backwards = matches!(position, AccountPosition::Before(..));
         Ok(with_pool!(self, read, |pool| {
             let mut query =
                 sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM linked_accounts WHERE organization_id = "));
@@ -479,8 +490,27 @@ impl Storage {
                 }
                 _ => {}
             }
-            query.push(" ORDER BY created_at, id LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
-            query.build_query_as().fetch_all(pool).await?
+            if let AccountPosition::After(created_at, id) | AccountPosition::Before(created_at, id) = position {
+                let op = if backwards { "<" } else { ">" };
+                query
+                    .push(format!(" AND (created_at {op} "))
+                    .push_bind(*created_at)
+                    .push(" OR (created_at = ")
+                    .push_bind(*created_at)
+                    .push(format!(" AND id {op} "))
+                    .push_bind(*id)
+                    .push("))");
+            }
+            let order = if backwards { "DESC" } else { "ASC" };
+            query.push(format!(" ORDER BY created_at {order}, id {order} LIMIT ")).push_bind(limit + 1);
+            let mut rows: Vec<LinkedAccount> = query.build_query_as().fetch_all(pool).await?;
+            if backwards {
+                // Nearest first; keep the extra (farthest) row last, as the "more" marker.
+                let extra = (rows.len() as i64 > limit).then(|| rows.pop()).flatten();
+                rows.reverse();
+                rows.extend(extra);
+            }
+            rows
         }))
     }
 

@@ -4,9 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use joinery_domain::Category;
 use joinery_domain::integrations::{self, Integration};
-use joinery_storage::{LinkedAccount, LinkedAccountFilter, status};
+use joinery_storage::{AccountPosition, LinkedAccount, LinkedAccountFilter, status};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -20,7 +22,7 @@ use crate::datetime::iso8601;
 use crate::error::ApiError;
 use crate::extract::{AccountAuth, OrgAuth, RawQuery};
 use crate::openapi::ErrorDetail;
-use crate::pagination::{OffsetPage, Page};
+use crate::pagination::{Page, page_size};
 use crate::routes::link_token::CategoryPath;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -124,6 +126,23 @@ fn details_and_actions(state: &AppStateInner, account: LinkedAccount) -> Result<
     })
 }
 
+/// Opaque keyset cursors: `k` (after) or `b` (before) a (created_at, id).
+fn encode_cursor(kind: char, created_at: i64, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}{created_at}.{id}"))
+}
+
+fn decode_cursor(raw: &str) -> Option<AccountPosition> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.trim()).ok()?).ok()?;
+    let (kind, rest) = text.split_at_checked(1)?;
+    let (created_at, id) = rest.split_once('.')?;
+    let (created_at, id) = (created_at.parse().ok()?, Uuid::parse_str(id).ok()?);
+    match kind {
+        "k" => Some(AccountPosition::After(created_at, id)),
+        "b" => Some(AccountPosition::Before(created_at, id)),
+        _ => None,
+    }
+}
+
 /// A comma-separated list parameter (Merge's `ids`, `end_user_origin_ids`).
 fn list_param(query: &RawQuery, name: &str) -> Option<Vec<String>> {
     query.get(name).map(|raw| raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
@@ -219,14 +238,24 @@ async fn list(
     auth: OrgAuth,
     query: RawQuery,
 ) -> Result<Json<Page<AccountDetailsAndActions>>, ApiError> {
-    let page = OffsetPage::from_query(&query)?;
+    let limit = page_size(&query)?;
+    let position = match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => AccountPosition::Start,
+        Some(cursor) => decode_cursor(cursor).ok_or_else(|| ApiError::field("cursor", "Invalid cursor."))?,
+    };
     let filter = filter_from(&query)?;
-    let rows = state
-        .storage
-        .list_linked_accounts(auth.organization_id, &filter, page.offset as i64, page.size as i64 + 1)
-        .await?;
-    let rows = rows.into_iter().map(|a| details_and_actions(&state, a)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(page.page_of_fetched(rows)))
+    let mut rows = state.storage.list_linked_accounts(auth.organization_id, &filter, &position, limit as i64).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let backwards = matches!(position, AccountPosition::Before(..));
+    let next = (if backwards { !rows.is_empty() } else { more })
+        .then(|| rows.last().map(|a| encode_cursor('k', a.created_at, a.id)))
+        .flatten();
+    let previous = (if backwards { more } else { position != AccountPosition::Start })
+        .then(|| rows.first().map(|a| encode_cursor('b', a.created_at, a.id)))
+        .flatten();
+    let results = rows.into_iter().map(|a| details_and_actions(&state, a)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(Page { next, previous, results }))
 }
 
 /// The linked account behind the account token.

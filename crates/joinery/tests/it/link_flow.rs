@@ -443,6 +443,40 @@ async fn linked_accounts_filters_and_pagination(backend: Backend) {
     assert_eq!(page["next"], Value::Null);
     assert!(page["previous"].is_string());
 
+    // Keyset cursors: deleting an account already seen shifts nothing on the next page.
+    let token = t.link_token_for(&t.key, "p4", json!({"end_user_email_address": "d@x.io"})).await;
+    t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+    let res = t.authed(Method::GET, "/api/hris/v1/linked-accounts?page_size=2").send().await.unwrap();
+    let (_, first) = json(res).await;
+    let first_ids: Vec<&str> =
+        first["results"].as_array().unwrap().iter().map(|a| a["end_user_origin_id"].as_str().unwrap()).collect();
+    assert_eq!(first_ids, ["u1", "u2"]);
+    let u1 = t
+        .storage()
+        .find_linked_account(uuid::Uuid::parse_str(first["results"][0]["id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    t.storage().delete_linked_account(u1.id).await.unwrap();
+    let next = first["next"].as_str().unwrap();
+    let res =
+        t.authed(Method::GET, &format!("/api/hris/v1/linked-accounts?page_size=2&cursor={next}")).send().await.unwrap();
+    let (_, second) = json(res).await;
+    let second_ids: Vec<&str> =
+        second["results"].as_array().unwrap().iter().map(|a| a["end_user_origin_id"].as_str().unwrap()).collect();
+    assert_eq!(second_ids, ["u3", "p4"]);
+    assert!(second["next"].is_null());
+    let previous = second["previous"].as_str().unwrap();
+    let res = t
+        .authed(Method::GET, &format!("/api/hris/v1/linked-accounts?page_size=2&cursor={previous}"))
+        .send()
+        .await
+        .unwrap();
+    let (_, back) = json(res).await;
+    let back_ids: Vec<&str> =
+        back["results"].as_array().unwrap().iter().map(|a| a["end_user_origin_id"].as_str().unwrap()).collect();
+    assert_eq!(back_ids, ["u2"]);
+
     for (query, field) in [
         ("status=DONE", "status"),
         ("category=nope", "category"),
