@@ -43,7 +43,7 @@ pub(crate) fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sophia", "Lucas", "Mia", "Ethan", "Amelia", "Kai", "Isabella",
     "Elijah", "Harper", "James", "Evelyn", "Benjamin", "Aria", "Leo", "Chloe", "Samuel", "Nora", "Daniel", "Zoe",
     "Henry", "Layla", "Owen", "Priya", "Arjun", "Mei", "Hiroshi", "Fatima", "Omar", "Ingrid", "Lars", "Chiara",
@@ -120,7 +120,7 @@ const LAST_NAMES: &[&str] = &[
 ];
 
 /// Departments with the job titles found in each.
-const DEPARTMENTS: &[(&str, &[&str])] = &[
+pub(crate) const DEPARTMENTS: &[(&str, &[&str])] = &[
     (
         "Engineering",
         &["Software Engineer", "Senior Software Engineer", "Staff Engineer", "Engineering Manager", "QA Engineer"],
@@ -147,20 +147,20 @@ pub(crate) const LOCATIONS: &[(&str, &str, &str, &str, &str)] = &[
     ("Remote - US", "Denver", "CO", "80202", "303"),
 ];
 
-const DIVISIONS: &[&str] = &["North America", "EMEA", "APAC"];
+pub(crate) const DIVISIONS: &[&str] = &["North America", "EMEA", "APAC"];
 
 /// A civil date, days since 1970-01-01.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Date(pub(crate) i64);
 
 impl Date {
-    pub(crate) fn from_ymd(y: i64, m: u32, d: u32) -> Date {
+    pub(crate) const fn from_ymd(y: i64, m: u32, d: u32) -> Date {
         // Howard Hinnant's days_from_civil.
         let y = if m <= 2 { y - 1 } else { y };
         let era = if y >= 0 { y } else { y - 399 } / 400;
         let yoe = y - era * 400;
         let m = m as i64;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+        let doy = (153 * if m > 2 { m - 3 } else { m + 9 } + 2) / 5 + d as i64 - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         Date(era * 146_097 + doe - 719_468)
     }
@@ -182,6 +182,142 @@ impl Date {
     pub(crate) fn iso(self) -> String {
         let (y, m, d) = self.ymd();
         format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// Strictly `YYYY-MM-DD` with a real month and day.
+    pub(crate) fn parse(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            s.get(r.clone())?.bytes().all(|c| c.is_ascii_digit()).then(|| s[r].parse().ok())?
+        };
+        let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+        let date = Date::from_ymd(y as i64, m, d);
+        (date.ymd() == (y as i64, m, d)).then_some(date)
+    }
+
+    /// 0 = Monday … 6 = Sunday.
+    pub(crate) fn weekday(self) -> u32 {
+        // 1970-01-01 was a Thursday.
+        (self.0 + 3).rem_euclid(7) as u32
+    }
+
+    pub(crate) fn is_weekend(self) -> bool {
+        self.weekday() >= 5
+    }
+
+    pub(crate) fn plus(self, days: i64) -> Date {
+        Date(self.0 + days)
+    }
+
+    pub(crate) fn year(self) -> i64 {
+        self.ymd().0
+    }
+
+    /// Midnight UTC of this day, in Unix seconds.
+    pub(crate) fn unix(self) -> i64 {
+        self.0 * 86_400
+    }
+
+    pub(crate) fn of_unix(secs: i64) -> Date {
+        Date(secs.div_euclid(86_400))
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS+00:00`, the timestamp format BambooHR documents (UTC).
+pub(crate) fn timestamp(unix_secs: i64) -> String {
+    let secs = unix_secs.rem_euclid(86_400);
+    format!("{}T{:02}:{:02}:{:02}+00:00", Date::of_unix(unix_secs).iso(), secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// An ISO 8601 date (`YYYY-MM-DD`, read as midnight UTC) or date-time (`YYYY-MM-DDTHH:MM[:SS[.fff]]`
+/// followed by `Z`, `±HH:MM` or `±HHMM`), in Unix seconds. Fractions of a second are dropped.
+pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
+    let date = Date::parse(s.get(..10)?)?;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Some(date.unix());
+    }
+    let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix('t'))?;
+    let two =
+        |s: &str| -> Option<i64> { (s.len() == 2 && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse().ok())? };
+    let (hh, rest) = (two(rest.get(..2)?)?, &rest[2..]);
+    let rest = rest.strip_prefix(':')?;
+    let (mm, mut rest) = (two(rest.get(..2)?)?, &rest[2..]);
+    let mut ss = 0;
+    if let Some(after) = rest.strip_prefix(':') {
+        ss = two(after.get(..2)?)?;
+        rest = &after[2..];
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return None;
+            }
+            rest = &fraction[digits..];
+        }
+    }
+    if hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let body = &rest[1..];
+            let (oh, om) = match body.len() {
+                5 if body.as_bytes()[2] == b':' => (two(&body[..2])?, two(&body[3..])?),
+                4 => (two(&body[..2])?, two(&body[2..])?),
+                2 => (two(body)?, 0),
+                _ => return None,
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    Some(date.unix() + hh * 3600 + mm * 60 + ss - offset)
+}
+
+/// `s` as a JSON string literal, quotes included.
+pub(crate) fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escaped);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// An optional string as JSON: the string, or `null`.
+pub(crate) fn json_opt(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.push_str("null"),
     }
 }
 
@@ -268,10 +404,6 @@ impl Person {
 
     pub(crate) fn active(&self) -> bool {
         self.termination_date.is_none()
-    }
-
-    pub(crate) fn display_first_name(&self) -> &'static str {
-        self.preferred_name.unwrap_or(self.first_name)
     }
 
     /// Unique within the company: the index keeps two Ava Nguyens apart.
@@ -381,6 +513,39 @@ mod tests {
         }
         assert_ne!(uuid_for(11, 2, 1), uuid_for(11, 2, 2));
         assert_eq!(index_from_uuid(11, 2, "not-a-uuid"), None);
+    }
+
+    #[test]
+    fn dates_parse_strictly_and_know_their_weekday() {
+        assert_eq!(Date::parse("2026-02-28"), Some(Date::from_ymd(2026, 2, 28)));
+        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "20260101", "2026-01-01x", "abcd-ef-gh", ""] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Date::from_ymd(2026, 11, 23).weekday(), 0, "a Monday");
+        assert!(Date::from_ymd(2026, 11, 29).is_weekend());
+    }
+
+    #[test]
+    fn timestamps_round_trip_and_accept_iso_8601_forms() {
+        let t = parse_timestamp("2012-10-17T20:27:17+00:00").unwrap();
+        assert_eq!(timestamp(t), "2012-10-17T20:27:17+00:00");
+        assert_eq!(parse_timestamp("2012-10-17T20:27:17Z"), Some(t));
+        assert_eq!(parse_timestamp("2012-10-17T22:27:17.123+02:00"), Some(t));
+        assert_eq!(parse_timestamp("2012-10-17T15:27:17-0500"), Some(t));
+        assert_eq!(parse_timestamp("2012-10-17T20:27Z"), Some(t - 17));
+        assert_eq!(parse_timestamp("2012-10-17"), Some(Date::from_ymd(2012, 10, 17).unix()));
+        for bad in ["2012-10-17T20:27:17 00:00", "2012-10-17 20:27:17", "2012-10-17T25:00:00Z", "yesterday", ""] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_like_serde_does() {
+        for s in ["plain", "O'Brien \"quoted\" \\ back", "tab\tnew\nline\u{1}", "Müller"] {
+            let mut out = String::new();
+            json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn bamboohr() -> bamboohr::Config {
             employees: DEMO_EMPLOYEES,
             seed: 2024,
             api_keys: vec![bamboohr::ApiKey { key: BAMBOOHR_API_KEY.to_owned(), access: bamboohr::Access::Full }],
+            rate_limit: None,
         }],
     }
 }

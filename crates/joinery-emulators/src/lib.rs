@@ -12,12 +12,14 @@
 //!
 //! # BambooHR ([`bamboohr`])
 //!
-//! Implemented, as documented:
+//! Implemented, as documented (documentation.bamboohr.com and the official SDK
+//! `BambooHR/bhr-api-python`):
 //! - Both URL forms: `/api/gateway.php/{companyDomain}/v1/…` and `/api/v1/…` with the company taken
 //!   from the first label of `Host` (`{companyDomain}.bamboohr.com`).
 //! - HTTP Basic with the API key as user name and any password. Unknown company → 404; missing or
 //!   malformed `Authorization`, a non-Basic scheme, or a key of another company → 401. Details go
-//!   in the `X-BambooHR-Error-Message` header with a short plain-text body.
+//!   in the `X-BambooHR-Error-Message` header with a short plain-text body; every 400 below is
+//!   answered that way unless noted.
 //! - `GET /v1/employees`: cursor pagination (`page[limit]` default 250, at most 2500, per the current
 //!   official SDK; `page[after]`/`page[before]` with opaque cursors; `meta.page.nextCursor` /
 //!   `prevCursor`; `_links.self|next|prev`), `filter[status|firstName|lastName|jobTitleName|ids]`,
@@ -27,17 +29,82 @@
 //! - `GET /v1/employees/directory` (active employees only; 404 when empty),
 //!   `GET /v1/employees/{id}?fields=` (only `id` without `fields`, unknown fields dropped, id `0` =
 //!   the key's own employee record; values are strings, an empty date is `0000-00-00`),
-//!   `GET /v1/company_information`, `GET /v1/meta/fields`.
+//!   `GET /v1/company_information`, `GET /v1/meta/fields` (52 fields: names, contact details,
+//!   address, `ssn`, dates incl. `originalHireDate`, `status`, job fields, supervisor fields,
+//!   pay fields, `payGroup`, `lastChanged`, `photoUrl`, …).
+//! - `GET /v1/meta/lists`: `[{fieldId, alias, manageable, multiple, name, options: [{id, archived,
+//!   createdDate, archivedDate, name}]}]` for department, division, location, jobTitle, employment
+//!   status, the four termination lists, pay change reason, pay schedule, pay group, marital status
+//!   and ethnicity. Every list value any endpoint shows is a current option; each list id is its
+//!   field's id in `meta/fields`; a few archived options exist, as in real accounts.
+//! - `POST /v1/reports/custom?format=JSON|XML|CSV[&onlyCurrent=false]` with `{title, fields,
+//!   filters: {lastChanged: {includeNull, value}, employeeIds}}`: every employee, active or not,
+//!   in id order, streamed, `{title, fields: [{id, type, name}], employees: [{id, …}]}`. Values are
+//!   keyed as requested (alias or numeric id); unknown fields are left out; at most 400 fields.
+//!   As documented: `format` is case-insensitive and, when absent, only the exact `Accept` values
+//!   choose one (else 404); a JSON body needs `Content-Type: application/json` exactly, anything
+//!   else is read as the XML `<report>` form (so a charset suffix gives 400 `Malformed XML`).
+//! - `GET /v1/employees/{id|all}/tables/{jobInfo|employmentStatus|compensation}`: rows
+//!   `{id, employeeId, …}` (strings; compensation `rate` is `{value, currency}`), JSON or XML; `all`
+//!   streams every employee's rows, terminated ones included. Histories have 1–3 rows per table
+//!   (hire, promotions or moves, raises, a contractor conversion, the termination); the last row
+//!   is what the employee fields show. Unknown tables or employees → 404.
+//! - `GET /v1/employees/changed?since=…[&type=inserted|updated|deleted]` →
+//!   `{latest, employees: {"<id>": {id, action, lastChanged}}}` (JSON or XML) and
+//!   `GET /v1/employees/changed/tables/{table}?since=…` → `{table, employees: {"<id>":
+//!   {lastChanged, rows}}}` (all rows of each changed employee, as documented).
+//! - `GET /v1/time_off/requests?start=&end=` (both required, `YYYY-MM-DD`; a request is returned
+//!   when its end is on or after `start` and its start on or before `end`), filters `id`,
+//!   `employeeId`, `type`, `status`, `action`, `excludeNote`; JSON or XML. `GET
+//!   /v1/meta/time_off/types` (`{timeOffTypes, defaultHours}`), `GET /v1/meta/time_off/policies`
+//!   (sorted by name), `GET /v1/employees/{id}/time_off/calculator?end=&precision=` (one balance per
+//!   assigned policy, amounts as strings with `precision` decimals, default 2).
+//! - `GET /v1/employeedependents[?employeeid=]` → `{"Employee Dependents": [...]}` with masked SSNs
+//!   and full state and country names, as the SDK documents.
 //! - JSON when `Accept` contains `application/json`; otherwise the endpoints BambooHR documents as
-//!   JSON-or-XML (directory, employee, meta/fields) answer a minimal XML document, as BambooHR
-//!   defaults to XML. The JSON-only endpoints always answer JSON.
-//! - Keys with [`bamboohr::Access::NoEmployeeAccess`] get 403 on every employee endpoint.
+//!   JSON-or-XML answer a minimal XML document, as BambooHR defaults to XML.
+//! - Keys with [`bamboohr::Access::NoEmployeeAccess`] get 403 on every employee-data endpoint
+//!   (employees, directory, report, tables, changes, time off requests and balances, dependents);
+//!   metadata (`meta/*`, `company_information`) stays readable.
 //! - Rate limiting is what BambooHR does since 2026-09-16: 429 with `Retry-After` (seconds). BambooHR
-//!   publishes no quota, so the emulator never limits by itself; tests use [`Faults`].
+//!   publishes no quota, so by default the emulator never limits; [`bamboohr::Company::rate_limit`]
+//!   turns on a token bucket per API key, and tests also use [`Faults`].
 //!
-//! Simplified: no OAuth (Basic only), no writes, no other endpoints yet; field-level permissions
-//! (`_restrictedFields`) are not modelled; the directory is refused (403) to
-//! `NoEmployeeAccess` keys as if it were not shared with their access level.
+//! The world: one company is a pure function of its seed. Employees, their histories, time off and
+//! dependents are generated on demand from `(seed, index)`; [`bamboohr::CompanyHandle`] (from
+//! [`RunningEmulator::bamboohr_world`]) changes fields, tables and the employee set, and only those
+//! changes are stored (copy-on-write, so a request reads one consistent snapshot). All generated
+//! history and every generated `lastChanged` fall before 2026-07-01T00:00:00Z; changes are stamped
+//! with the emulator's clock, so `changed?since=2026-07-01T00:00:00Z` reports exactly what a test
+//! changed. Changing `department`, `division`, `location` or `jobTitle` adds a `jobInfo` row
+//! effective today, as BambooHR does; `status`, `terminationDate`, `employmentHistoryStatus` and
+//! the pay fields follow the `employmentStatus` and `compensation` rows in effect today.
+//!
+//! Where the documentation is silent, the emulator chooses (and tests pin):
+//! - `changed`: an employee is reported when its `lastChanged` is **at or after** `since`
+//!   (`Inserted` if its record was created at or after `since`, `Deleted` if removed, else
+//!   `Updated`); with nothing to report, `latest` echoes `since` (the SDK types it as a required
+//!   date-time) and `employees` is `{}`. `since` accepts a date or a date-time with `Z` or an
+//!   offset; an unencoded `+` arrives as a space and is a 400, as in any form-decoding server.
+//! - Time-off requests follow the documented JSON sample: ids, `employeeId`, type ids, amounts and
+//!   `lastChangedByUserId` are strings (the 2026 SDK types some as numbers; clients should accept
+//!   both), and `notes` is `[]` when a request has none (PHP's empty array, as third-party clients
+//!   observed). `lastChangedByUserId` is a user id (`2000 + employee index`, `1` for the account
+//!   owner), not an employee id. `action=approve` keeps `requested` ones.
+//! - Table rows: termination fields hold option ids of their lists (as their names say);
+//!   `reportsTo` is the manager's name (the `employee` field type); rows come sorted by date
+//!   (the documentation promises no order). `changed/tables` rows have the table endpoint's shape.
+//! - The custom report returns `null` for empty values; `photoUploaded` is `"false"`.
+//! - Balances: accruing policies accrue evenly over the year from the hire date (120 hours a year
+//!   full-time, 60 part-time, 40 sick) plus up to 40 hours carried over; approved requests of the
+//!   year up to `end` are used; the manual bereavement policy only counts use.
+//!
+//! Simplified: no OAuth (Basic only), no writes over HTTP (the Rust mutation API instead), no
+//! `meta/tables`, `meta/users`, `whos_out`, benefits or files endpoints; field-level permissions
+//! (`_restrictedFields`) are not modelled; the directory is refused (403) to `NoEmployeeAccess`
+//! keys as if it were not shared with their access level; reports render JSON, XML and CSV only
+//! (PDF and XLS are a 400); `meta/time_off/types`, `meta/time_off/policies` and
+//! `employees/changed/tables` answer JSON only; dependents cannot be changed through the handle.
 //!
 //! # Gusto ([`gusto`])
 //!
@@ -98,11 +165,19 @@ pub struct RunningEmulator {
     pub base_url: String,
     /// The fault handle the emulator was started with.
     pub faults: Faults,
+    /// Set by [`bamboohr::start`].
+    bamboohr: Option<bamboohr::World>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl RunningEmulator {
+    /// The data of a BambooHR emulator, to read and change it while it serves (`None` for the
+    /// other emulators). `world.company("acme")?.set_field(id, "lastName", Some("Moreau"))`.
+    pub fn bamboohr_world(&self) -> Option<&bamboohr::World> {
+        self.bamboohr.as_ref()
+    }
+
     /// Stops accepting connections and waits (at most a couple of seconds) for the server to end.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -143,7 +218,13 @@ pub(crate) async fn serve(
             tracing::warn!(%error, "emulator stopped with an error");
         }
     });
-    Ok(RunningEmulator { base_url: format!("http://{addr}"), faults, stop: Some(stop), task: Some(task) })
+    Ok(RunningEmulator {
+        base_url: format!("http://{addr}"),
+        faults,
+        bamboohr: None,
+        stop: Some(stop),
+        task: Some(task),
+    })
 }
 
 /// Shared fault injection, cloneable (one state behind an `Arc`).

@@ -18,6 +18,7 @@ fn company(domain: &str, employees: usize, seed: u64, keys: &[(&str, Access)]) -
         employees,
         seed,
         api_keys: keys.iter().map(|(key, access)| ApiKey { key: (*key).to_owned(), access: *access }).collect(),
+        rate_limit: None,
     }
 }
 

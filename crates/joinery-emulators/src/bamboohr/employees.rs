@@ -12,8 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::fields::{self, lookup};
-use super::{Caller, CompanyState, bad_request, error, wants_json, xml};
-use crate::data::{Person, escape_markup};
+use super::world::{CompanyState, Ctx, Emp, View};
+use super::{Caller, bad_request, error, wants_json, xml};
+use crate::data::escape_markup;
 use crate::{query_pairs, streamed_body};
 
 /// `page[limit]` when absent, and its largest accepted value (the official SDK's
@@ -64,15 +65,15 @@ impl Filter {
             && self.ids.is_none()
     }
 
-    fn matches(&self, company: &CompanyState, p: &Person) -> bool {
+    fn matches(&self, emp: &Emp) -> bool {
         let contains = |haystack: &str, needle: &Option<String>| {
             needle.as_ref().is_none_or(|n| haystack.to_lowercase().contains(n.as_str()))
         };
-        self.active.is_none_or(|a| a == p.active())
-            && contains(p.first_name, &self.first_name)
-            && contains(p.last_name, &self.last_name)
-            && contains(p.job_title, &self.job_title)
-            && self.ids.as_ref().is_none_or(|ids| ids.contains(&company.employee_id(p.index)))
+        self.active.is_none_or(|a| a == emp.active())
+            && contains(emp.first_name(), &self.first_name)
+            && contains(emp.last_name(), &self.last_name)
+            && contains(emp.job.job_title.unwrap_or(""), &self.job_title)
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&emp.id))
     }
 }
 
@@ -153,38 +154,50 @@ fn parse_list_query(pairs: &[(String, String)]) -> Result<ListQuery, Response> {
     Ok(query)
 }
 
-/// The sequence employees are listed in.
+/// The sequence employees are listed in: positions `0..len` over the employee slots (deleted
+/// employees keep their slot and are skipped like non-matching ones).
 enum Order {
     /// By employee id, which is index order.
     Ascending,
     Descending,
-    /// Any other `sort`: the indices in order, built once per company and sort.
+    /// Any other `sort`: the existing employees' indices in order, built once per company, sort and
+    /// world version.
     Sorted(Arc<Vec<u32>>),
 }
 
 impl Order {
-    fn for_sort(company: &CompanyState, sort: &[(&'static str, bool)]) -> Order {
+    fn for_sort(ctx: &Ctx, sort: &[(&'static str, bool)]) -> Order {
         match sort {
             [("employeeId", false)] => return Order::Ascending,
             [("employeeId", true)] => return Order::Descending,
             _ => {}
         }
+        let company: &CompanyState = ctx.company;
         let cache_key =
             sort.iter().map(|(f, d)| format!("{}{f}", if *d { "-" } else { "" })).collect::<Vec<_>>().join(",");
         let mut cache = company.sorted.lock().expect("sort cache lock");
-        if let Some(order) = cache.get(&cache_key) {
+        if let Some((version, order)) = cache.get(&cache_key)
+            && *version == ctx.snap.version
+        {
             return Order::Sorted(order.clone());
         }
-        let keys: Vec<SortKey> = (0..company.config.employees).map(|i| SortKey::of(&company.person(i))).collect();
-        let mut order: Vec<u32> = (0..company.config.employees as u32).collect();
-        order.sort_by(|a, b| compare(&keys[*a as usize], &keys[*b as usize], sort));
-        let order = Arc::new(order);
+        let keys: Vec<SortKey> = ctx.all().map(|e| SortKey::of(&e)).collect();
+        let mut positions: Vec<usize> = (0..keys.len()).collect();
+        positions.sort_by(|a, b| compare(&keys[*a], &keys[*b], sort));
+        let order = Arc::new(positions.into_iter().map(|p| keys[p].index as u32).collect::<Vec<u32>>());
         // Bounded: a handful of sorts per company is all any client uses.
         if cache.len() >= 8 {
             cache.clear();
         }
-        cache.insert(cache_key, order.clone());
+        cache.insert(cache_key, (ctx.snap.version, order.clone()));
         Order::Sorted(order)
+    }
+
+    fn len(&self, slots: usize) -> usize {
+        match self {
+            Order::Sorted(order) => order.len(),
+            _ => slots,
+        }
     }
 
     fn index_at(&self, len: usize, position: usize) -> usize {
@@ -195,14 +208,17 @@ impl Order {
         }
     }
 
-    fn position_of(&self, company: &CompanyState, len: usize, index: usize, sort: &[(&str, bool)]) -> usize {
+    fn position_of(&self, ctx: &Ctx, len: usize, emp: &Emp, sort: &[(&str, bool)]) -> usize {
         match self {
-            Order::Ascending => index,
-            Order::Descending => len - 1 - index,
+            Order::Ascending => emp.index,
+            Order::Descending => len - 1 - emp.index,
             Order::Sorted(order) => {
-                let target = SortKey::of(&company.person(index));
+                let target = SortKey::of(emp);
                 order
-                    .binary_search_by(|probe| compare(&SortKey::of(&company.person(*probe as usize)), &target, sort))
+                    .binary_search_by(|probe| {
+                        let probe = ctx.emp(*probe as usize).expect("sorted employees exist");
+                        compare(&SortKey::of(&probe), &target, sort)
+                    })
                     .expect("every employee is in the order")
             }
         }
@@ -220,14 +236,14 @@ struct SortKey {
 }
 
 impl SortKey {
-    fn of(p: &Person) -> SortKey {
+    fn of(emp: &Emp) -> SortKey {
         SortKey {
-            index: p.index,
-            first_name: p.first_name.to_lowercase(),
-            last_name: p.last_name.to_lowercase(),
-            preferred_name: p.preferred_name.map(str::to_lowercase),
-            job_title: p.job_title.to_lowercase(),
-            status: if p.active() { "active" } else { "inactive" },
+            index: emp.index,
+            first_name: emp.first_name().to_lowercase(),
+            last_name: emp.last_name().to_lowercase(),
+            preferred_name: emp.preferred_name().map(str::to_lowercase),
+            job_title: emp.job.job_title.unwrap_or("").to_lowercase(),
+            status: if emp.active() { "active" } else { "inactive" },
         }
     }
 }
@@ -273,24 +289,22 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
         Ok(query) => query,
         Err(response) => return response,
     };
-    let company = &*caller.company;
-    let len = company.config.employees;
-    let order = Order::for_sort(company, &query.sort);
-    let matching = |index: usize| -> Option<Person> {
-        let p = company.person(index);
-        query.filter.matches(company, &p).then_some(p)
-    };
+    let view = View::new(&caller.company);
+    let ctx = view.ctx();
+    let order = Order::for_sort(&ctx, &query.sort);
+    let len = order.len(ctx.slots());
+    let matching = |index: usize| -> Option<Emp> { ctx.emp(index).filter(|e| query.filter.matches(e)) };
 
     // The cursor's employee must still exist and match, else the page boundary is lost (BadPage).
     let boundary = |cursor: &str, direction: char| -> Result<usize, Response> {
         decode_cursor(cursor, direction)
-            .and_then(|id| company.index_of(id))
-            .filter(|index| matching(*index).is_some())
-            .map(|index| order.position_of(company, len, index, &query.sort))
+            .and_then(|id| ctx.emp_by_id(id))
+            .filter(|emp| query.filter.matches(emp))
+            .map(|emp| order.position_of(&ctx, len, &emp, &query.sort))
             .ok_or_else(|| bad_request("BadPage", "The page cursor is invalid or no longer valid"))
     };
 
-    let mut page: Vec<Person> = Vec::with_capacity(query.limit.min(len));
+    let mut page: Vec<Emp> = Vec::with_capacity(query.limit.min(len));
     let (more_before, more_after);
     if let Some(cursor) = &query.before {
         let start = match boundary(cursor, 'p') {
@@ -298,8 +312,8 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
             Err(response) => return response,
         };
         for position in (0..start).rev() {
-            if let Some(p) = matching(order.index_at(len, position)) {
-                page.push(p);
+            if let Some(emp) = matching(order.index_at(len, position)) {
+                page.push(emp);
                 if page.len() > query.limit {
                     break;
                 }
@@ -318,8 +332,8 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
             None => 0,
         };
         for position in start..len {
-            if let Some(p) = matching(order.index_at(len, position)) {
-                page.push(p);
+            if let Some(emp) = matching(order.index_at(len, position)) {
+                page.push(emp);
                 if page.len() > query.limit {
                     break;
                 }
@@ -330,10 +344,13 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
         more_before = query.after.is_some();
     }
 
-    let total = if query.filter.is_empty() { len } else { (0..len).filter(|i| matching(*i).is_some()).count() };
-    let next_cursor =
-        (more_after && !page.is_empty()).then(|| encode_cursor('n', company.employee_id(page[page.len() - 1].index)));
-    let prev_cursor = (more_before && !page.is_empty()).then(|| encode_cursor('p', company.employee_id(page[0].index)));
+    let total = if query.filter.is_empty() {
+        ctx.slots() - ctx.snap.employees.values().filter(|o| o.deleted.is_some()).count()
+    } else {
+        (0..ctx.slots()).filter(|i| matching(*i).is_some()).count()
+    };
+    let next_cursor = (more_after && !page.is_empty()).then(|| encode_cursor('n', page[page.len() - 1].id));
+    let prev_cursor = (more_before && !page.is_empty()).then(|| encode_cursor('p', page[0].id));
 
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let href = |cursor: Option<(&str, &str)>| -> String {
@@ -357,7 +374,7 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
         links.insert("prev".into(), json!({ "href": href(Some(("page[before]", cursor))) }));
     }
 
-    let data: Vec<Value> = page.iter().map(|p| list_record(company, p, &query.fields)).collect();
+    let data: Vec<Value> = page.iter().map(|emp| list_record(&ctx, emp, &query.fields)).collect();
     axum::Json(json!({
         "data": data,
         "meta": {
@@ -369,28 +386,23 @@ pub(crate) async fn list(caller: Caller, uri: Uri, headers: HeaderMap, RawQuery(
     .into_response()
 }
 
-fn photo_url(company: &CompanyState, p: &Person) -> String {
-    format!("https://photos.{}/employees/{}-150x150.jpg", company.email_domain(), company.employee_id(p.index))
-}
-
 /// One record of the list: the default fields, then the requested optional ones.
-fn list_record(company: &CompanyState, p: &Person, optional: &[&str]) -> Value {
+fn list_record(ctx: &Ctx, emp: &Emp, optional: &[&str]) -> Value {
     let mut record = Map::new();
-    record.insert("employeeId".into(), company.employee_id(p.index).to_string().into());
-    record.insert("firstName".into(), p.first_name.into());
-    record.insert("lastName".into(), p.last_name.into());
-    record.insert("preferredName".into(), p.preferred_name.into());
-    record.insert("photoUrl".into(), photo_url(company, p).into());
-    record.insert("jobTitleName".into(), p.job_title.into());
-    record.insert("status".into(), if p.active() { "Active" } else { "Inactive" }.into());
+    record.insert("employeeId".into(), emp.id.to_string().into());
+    record.insert("firstName".into(), emp.first_name().into());
+    record.insert("lastName".into(), emp.last_name().into());
+    record.insert("preferredName".into(), emp.preferred_name().into());
+    record.insert("photoUrl".into(), fields::photo_url(ctx, emp).into());
+    record.insert("jobTitleName".into(), emp.job.job_title.into());
+    record.insert("status".into(), if emp.active() { "Active" } else { "Inactive" }.into());
     for name in optional {
         let value = match *name {
-            "bestEmail" => fields::value(company, p, if p.active() { "workEmail" } else { "homeEmail" }),
             "linkedinUrl" => {
-                p.index.is_multiple_of(4).then(|| format!("https://www.linkedin.com/in/{}", p.email_local_part()))
+                emp.index.is_multiple_of(4).then(|| format!("https://www.linkedin.com/in/{}", emp.p.email_local_part()))
             }
-            "homePhone" | "skypeUsername" | "facebookUrl" | "instagramUrl" | "twitterUrl" | "pinterestUrl" => None,
-            other => fields::value(company, p, other),
+            "skypeUsername" | "facebookUrl" | "instagramUrl" | "twitterUrl" | "pinterestUrl" => None,
+            other => fields::value(ctx, emp, other),
         };
         record.insert((*name).into(), value.into());
     }
@@ -419,16 +431,17 @@ const DIRECTORY_FIELDS: &[(&str, &str, &str)] = &[
     ("canUploadPhoto", "bool", "Can upload photo"),
 ];
 
-fn directory_value(company: &CompanyState, p: &Person, field: &str) -> Value {
+fn directory_value(ctx: &Ctx, emp: &Emp, field: &str) -> Value {
     match field {
-        "linkedIn" => {
-            p.index.is_multiple_of(4).then(|| format!("https://www.linkedin.com/in/{}", p.email_local_part())).into()
-        }
+        "linkedIn" => emp
+            .index
+            .is_multiple_of(4)
+            .then(|| format!("https://www.linkedin.com/in/{}", emp.p.email_local_part()))
+            .into(),
         "pronouns" => Value::Null,
         "photoUploaded" => false.into(),
-        "photoUrl" => photo_url(company, p).into(),
         "canUploadPhoto" => 0.into(),
-        other => fields::value(company, p, other).into(),
+        other => fields::value(ctx, emp, other).into(),
     }
 }
 
@@ -438,27 +451,44 @@ pub(crate) async fn directory(caller: Caller, headers: HeaderMap) -> Response {
     if let Err(response) = caller.require_employee_access() {
         return response;
     }
-    let company = caller.company.clone();
-    let len = company.config.employees;
-    if !(0..len).any(|i| company.person(i).active()) {
+    let view = View::new(&caller.company);
+    if !view.ctx().all().any(|e| e.active()) {
         return error(StatusCode::NOT_FOUND, "The directory is empty");
     }
-    let active = {
-        let company = company.clone();
-        (0..len).map(move |i| company.person(i)).filter(Person::active)
+    let slots = view.ctx().slots();
+    // Each item renders one active employee (or nothing), borrowing the view only meanwhile.
+    let render = move |index: usize, json: bool| -> Option<String> {
+        let ctx = view.ctx();
+        let emp = ctx.emp(index).filter(Emp::active)?;
+        Some(if json {
+            let mut record = Map::new();
+            record.insert("id".into(), emp.id.to_string().into());
+            for (field, _, _) in DIRECTORY_FIELDS {
+                record.insert((*field).into(), directory_value(&ctx, &emp, field));
+            }
+            Value::Object(record).to_string()
+        } else {
+            let mut entry = format!("<employee id=\"{}\">", emp.id);
+            for (field, _, _) in DIRECTORY_FIELDS {
+                let text = match directory_value(&ctx, &emp, field) {
+                    Value::Null => String::new(),
+                    Value::String(s) => escape_markup(&s),
+                    other => other.to_string(),
+                };
+                entry.push_str(&format!("<field id=\"{field}\">{text}</field>"));
+            }
+            entry.push_str("</employee>");
+            entry
+        })
     };
     if wants_json(&headers) {
         let fieldset: Vec<Value> =
             DIRECTORY_FIELDS.iter().map(|(id, kind, name)| json!({ "id": id, "type": kind, "name": name })).collect();
         let head = format!("{{\"fields\":{},\"employees\":[", Value::from(fieldset));
-        let items = active.enumerate().map(move |(n, p)| {
-            let mut record = Map::new();
-            record.insert("id".into(), company.employee_id(p.index).to_string().into());
-            for (field, _, _) in DIRECTORY_FIELDS {
-                record.insert((*field).into(), directory_value(&company, &p, field));
-            }
-            format!("{}{}", if n == 0 { "" } else { "," }, Value::Object(record))
-        });
+        let items = (0..slots)
+            .filter_map(move |i| render(i, true))
+            .enumerate()
+            .map(|(n, record)| if n == 0 { record } else { format!(",{record}") });
         let body = streamed_body(head, items, "]}".to_owned());
         return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     }
@@ -467,21 +497,26 @@ pub(crate) async fn directory(caller: Caller, headers: HeaderMap) -> Response {
         head.push_str(&format!("<field id=\"{id}\">{}</field>", escape_markup(name)));
     }
     head.push_str("</fieldset><employees>");
-    let items = active.map(move |p| {
-        let mut entry = format!("<employee id=\"{}\">", company.employee_id(p.index));
-        for (field, _, _) in DIRECTORY_FIELDS {
-            let text = match directory_value(&company, &p, field) {
-                Value::Null => String::new(),
-                Value::String(s) => escape_markup(&s),
-                other => other.to_string(),
-            };
-            entry.push_str(&format!("<field id=\"{field}\">{text}</field>"));
-        }
-        entry.push_str("</employee>");
-        entry
-    });
+    let items = (0..slots).filter_map(move |i| render(i, false));
     let body = streamed_body(head, items, "</employees></directory>".to_owned());
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// The employee a path's `{id}` names: `0` is the API key's own employee record (`Ok(None)`
+/// when the company has none); unknown or deleted employees are 404.
+pub(crate) fn employee_index(caller: &Caller, ctx: &Ctx, id: &str) -> Result<Option<usize>, Response> {
+    if id == "0" {
+        let existing: Vec<usize> = ctx.all().take(caller.key_index + 1).map(|e| e.index).collect();
+        return Ok(match existing.len() {
+            0 => None,
+            n => Some(existing[caller.key_index % n]),
+        });
+    }
+    id.parse()
+        .ok()
+        .and_then(|id| ctx.emp_by_id(id))
+        .map(|emp| Some(emp.index))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Employee not found"))
 }
 
 /// `GET /v1/employees/{id}?fields=a,b`: `id` always, the named fields that exist, nothing else.
@@ -495,19 +530,12 @@ pub(crate) async fn get_one(
     if let Err(response) = caller.require_employee_access() {
         return response;
     }
-    let company = &*caller.company;
+    let view = View::new(&caller.company);
+    let ctx = view.ctx();
     let id = params.iter().find(|(name, _)| name == "id").map(|(_, v)| v.as_str()).unwrap_or_default();
-    let index = if id == "0" {
-        match company.config.employees {
-            // A user with no employee record of their own.
-            0 => None,
-            n => Some(caller.key_index % n),
-        }
-    } else {
-        match id.parse().ok().and_then(|id| company.index_of(id)) {
-            Some(index) => Some(index),
-            None => return error(StatusCode::NOT_FOUND, "Employee not found"),
-        }
+    let index = match employee_index(&caller, &ctx, id) {
+        Ok(index) => index,
+        Err(response) => return response,
     };
     let pairs = query_pairs(raw.as_deref());
     let requested: Vec<&str> = pairs
@@ -521,17 +549,16 @@ pub(crate) async fn get_one(
         return error(StatusCode::BAD_REQUEST, "Too many fields requested");
     }
     let mut values: Vec<(&str, Option<String>)> = Vec::new();
-    let employee_id = match index {
-        Some(index) => {
-            let p = company.person(index);
+    let employee_id = match index.and_then(|i| ctx.emp(i)) {
+        Some(emp) => {
             for name in &requested {
                 if let Some(field) = lookup(name)
                     && !values.iter().any(|(alias, _)| *alias == field.alias)
                 {
-                    values.push((field.alias, fields::value(company, &p, field.alias)));
+                    values.push((field.alias, fields::value(&ctx, &emp, field.alias)));
                 }
             }
-            company.employee_id(index).to_string()
+            emp.id.to_string()
         }
         None => "0".to_owned(),
     };

@@ -1,12 +1,19 @@
 //! BambooHR: API-key (HTTP Basic) access to one or more companies. See the crate documentation
 //! for what is implemented.
 
+mod changes;
+mod dependents;
 mod employees;
 mod fields;
+mod handle;
+mod lists;
+mod report;
+mod tables;
+mod time_off;
+mod world;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
@@ -14,12 +21,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::data::{LOCATIONS, Person, mix};
+pub use handle::{CompanyHandle, World, WorldError};
+pub use world::{CompensationRow, EmploymentStatusRow, JobInfoRow, Table, TableRow};
+
+use crate::data::LOCATIONS;
 use crate::{Fault, Faults, RunningEmulator};
+use world::CompanyState;
 
 /// The companies the emulator serves.
 #[derive(Clone, Debug)]
@@ -38,6 +49,30 @@ pub struct Company {
     /// Seeds the generated employees: the same seed and index always give the same person.
     pub seed: u64,
     pub api_keys: Vec<ApiKey>,
+    /// A token bucket per API key, answering 429 with `Retry-After` when empty. `None` (the
+    /// default) never limits: BambooHR publishes no quota.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Default for Company {
+    /// `acme`, no employees, no keys, no rate limit: a base for struct-update syntax.
+    fn default() -> Self {
+        Company {
+            domain: "acme".to_owned(),
+            name: "Acme".to_owned(),
+            employees: 0,
+            seed: 0,
+            api_keys: Vec::new(),
+            rate_limit: None,
+        }
+    }
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_second` requests a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_second: u32,
 }
 
 /// An API key and what its user may see.
@@ -57,65 +92,43 @@ pub enum Access {
 }
 
 /// Starts the emulator on `listen` (pass `127.0.0.1:0` for a free port).
+/// [`RunningEmulator::bamboohr_world`] then reaches its data.
 pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<RunningEmulator> {
     let faults = Faults::default();
-    crate::serve(router(config, faults.clone()), listen, faults).await
+    let world = World::new(config);
+    let mut running = crate::serve(router_with_world(world.clone(), faults.clone()), listen, faults).await?;
+    running.bamboohr = Some(world);
+    Ok(running)
 }
 
 /// The emulator as a router, for in-process use.
 pub fn router(config: Config, faults: Faults) -> Router {
-    let companies = config
-        .companies
-        .into_iter()
-        .map(|company| (company.domain.to_ascii_lowercase(), Arc::new(CompanyState::new(company))))
-        .collect();
-    let state = Arc::new(AppState { companies });
+    router_with_world(World::new(config), faults)
+}
+
+/// The emulator over an existing [`World`], so the caller keeps a handle to change its data.
+pub fn router_with_world(world: World, faults: Faults) -> Router {
     let mut router = Router::new();
     // Registered under both prefixes rather than nested, so handlers see the full request path.
     for v1 in ["/api/gateway.php/{company}/v1", "/api/v1"] {
         router = router
             .route(&format!("{v1}/employees"), get(employees::list))
             .route(&format!("{v1}/employees/directory"), get(employees::directory))
+            .route(&format!("{v1}/employees/changed"), get(changes::employees))
+            .route(&format!("{v1}/employees/changed/tables/{{table}}"), get(changes::tables))
             .route(&format!("{v1}/employees/{{id}}"), get(employees::get_one))
+            .route(&format!("{v1}/employees/{{id}}/tables/{{table}}"), get(tables::get))
+            .route(&format!("{v1}/employees/{{id}}/time_off/calculator"), get(time_off::calculator))
+            .route(&format!("{v1}/employeedependents"), get(dependents::list))
+            .route(&format!("{v1}/reports/custom"), post(report::custom))
+            .route(&format!("{v1}/time_off/requests"), get(time_off::requests))
             .route(&format!("{v1}/company_information"), get(company_information))
-            .route(&format!("{v1}/meta/fields"), get(fields::list));
+            .route(&format!("{v1}/meta/fields"), get(fields::list))
+            .route(&format!("{v1}/meta/lists"), get(lists::list))
+            .route(&format!("{v1}/meta/time_off/types"), get(time_off::types))
+            .route(&format!("{v1}/meta/time_off/policies"), get(time_off::policies));
     }
-    router.fallback(not_found).with_state(state).layer(middleware::from_fn_with_state(faults, inject_faults))
-}
-
-pub(crate) struct AppState {
-    companies: HashMap<String, Arc<CompanyState>>,
-}
-
-pub(crate) struct CompanyState {
-    pub(crate) config: Company,
-    /// Employee orders for `sort` values other than the natural one, built on first use.
-    pub(crate) sorted: Mutex<HashMap<String, Arc<Vec<u32>>>>,
-}
-
-impl CompanyState {
-    fn new(config: Company) -> Self {
-        CompanyState { config, sorted: Mutex::new(HashMap::new()) }
-    }
-
-    pub(crate) fn person(&self, index: usize) -> Person {
-        Person::generate(self.config.seed, index)
-    }
-
-    /// Employee ids grow with the index but leave gaps, as real ones do, so clients cannot assume
-    /// they are contiguous.
-    pub(crate) fn employee_id(&self, index: usize) -> u64 {
-        100 + 3 * index as u64 + mix(self.config.seed ^ index as u64) % 3
-    }
-
-    pub(crate) fn index_of(&self, id: u64) -> Option<usize> {
-        let index = usize::try_from(id.checked_sub(100)? / 3).ok()?;
-        (index < self.config.employees && self.employee_id(index) == id).then_some(index)
-    }
-
-    pub(crate) fn email_domain(&self) -> String {
-        format!("{}.example", self.config.domain.to_ascii_lowercase())
-    }
+    router.fallback(not_found).with_state(world).layer(middleware::from_fn_with_state(faults, inject_faults))
 }
 
 /// An authenticated request: the company it is for and the key's access level.
@@ -126,10 +139,10 @@ pub(crate) struct Caller {
     pub(crate) key_index: usize,
 }
 
-impl FromRequestParts<Arc<AppState>> for Caller {
+impl FromRequestParts<World> for Caller {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &World) -> Result<Self, Self::Rejection> {
         let domain = company_domain(parts).await.unwrap_or_default().to_ascii_lowercase();
         let Some(company) = state.companies.get(&domain) else {
             return Err(error(StatusCode::NOT_FOUND, "Company not found"));
@@ -143,6 +156,11 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         let Some((key_index, api_key)) = company.config.api_keys.iter().enumerate().find(|(_, k)| k.key == key) else {
             return Err(error(StatusCode::UNAUTHORIZED, "Invalid API key"));
         };
+        if let Some(limit) = company.config.rate_limit
+            && let Err(retry_after_secs) = company.take_token(key_index, limit)
+        {
+            return Err(rate_limited(retry_after_secs));
+        }
         Ok(Caller { company: company.clone(), access: api_key.access, key_index })
     }
 }
@@ -217,15 +235,18 @@ async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Not found")
 }
 
+/// BambooHR's rate-limit answer (since 2026-09-16): 429 with `Retry-After` in seconds.
+fn rate_limited(retry_after_secs: u64) -> Response {
+    let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
 /// Answers an injected fault instead of the request.
 async fn inject_faults(State(faults): State<Faults>, request: Request, next: Next) -> Response {
     match faults.on_request() {
         None => next.run(request).await,
-        Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            response
-        }
+        Some(Fault::RateLimited { retry_after_secs }) => rate_limited(retry_after_secs),
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             error(status, status.canonical_reason().unwrap_or("Error"))
@@ -255,25 +276,6 @@ async fn company_information(caller: Caller) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn company(employees: usize) -> CompanyState {
-        CompanyState::new(Company { domain: "Acme".into(), name: "Acme".into(), employees, seed: 5, api_keys: vec![] })
-    }
-
-    #[test]
-    fn employee_ids_are_sparse_increasing_and_reversible() {
-        let company = company(1000);
-        let ids: Vec<u64> = (0..1000).map(|i| company.employee_id(i)).collect();
-        assert!(ids.windows(2).all(|w| w[0] < w[1]));
-        assert!(ids.windows(2).any(|w| w[1] - w[0] != 1), "ids leave gaps");
-        for (index, id) in ids.iter().enumerate() {
-            assert_eq!(company.index_of(*id), Some(index));
-        }
-        assert_eq!(company.index_of(0), None);
-        assert_eq!(company.index_of(company.employee_id(1000)), None, "past the end");
-        let absent = (ids[0]..ids[999]).find(|id| !ids.contains(id)).unwrap();
-        assert_eq!(company.index_of(absent), None);
-    }
 
     #[test]
     fn basic_credentials_are_parsed() {

@@ -226,6 +226,7 @@ impl LinkTestServer {
                         key(BAMBOO_KEY_2, bamboohr::Access::Full),
                         key(BAMBOO_KEY_LIMITED, bamboohr::Access::NoEmployeeAccess),
                     ],
+                    rate_limit: None,
                 }],
             },
             loopback,
