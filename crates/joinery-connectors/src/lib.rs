@@ -135,6 +135,25 @@ impl LinkError {
     }
 }
 
+/// One provider object as a connector reads it, already mapped to a common model: `fields` are
+/// the model's fields by name (relations as the related object's *remote* id, datetimes as
+/// provider dates or RFC 3339), `enum_origins` the provider's raw values of enum fields.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteRecord {
+    pub remote_id: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub enum_origins: serde_json::Map<String, serde_json::Value>,
+    /// `[{"path": provider path, "data": payload}]`, for `include_remote_data`.
+    pub remote_data: Vec<serde_json::Value>,
+}
+
+/// A page of records and where the next one starts (connector-defined; None = done).
+#[derive(Debug, Default)]
+pub struct RecordPage {
+    pub records: Vec<RemoteRecord>,
+    pub next: Option<String>,
+}
+
 /// What a provider connector implements.
 pub trait Connector: Send + Sync + 'static {
     fn integration(&self) -> &'static Integration;
@@ -156,6 +175,23 @@ pub trait Connector: Send + Sync + 'static {
         http: &'a ProviderHttp,
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<Validated, LinkError>>;
+
+    /// The model ids this connector syncs, in dependency order (related models first).
+    fn sync_models(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// One page of a model's records, starting at `cursor` (None = the first page).
+    fn read<'a>(
+        &'a self,
+        http: &'a AccountHttp,
+        credentials: &'a Credentials,
+        model: &'static str,
+        cursor: Option<String>,
+    ) -> BoxFuture<'a, Result<RecordPage, SyncError>> {
+        let _ = (http, credentials, cursor);
+        Box::pin(async move { Err(SyncError::Protocol(format!("this connector does not sync {model}"))) })
+    }
 }
 
 static BAMBOOHR: bamboohr::BambooHr = bamboohr::BambooHr;

@@ -607,6 +607,20 @@ impl Storage {
         Ok(updated == 1)
     }
 
+    /// Sets an account's status (`RELINK_NEEDED` when the provider refuses its credentials).
+    pub async fn set_linked_account_status(&self, id: Uuid, status: &str, detail: Option<&str>) -> Result<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query("UPDATE linked_accounts SET status = $1, status_detail = $2, updated_at = $3 WHERE id = $4")
+                .bind(status)
+                .bind(detail)
+                .bind(crate::now_micros())
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     pub async fn delete_oauth_attempt(&self, id: Uuid) -> Result<()> {
         with_pool!(self, write, |pool| {
             sqlx::query("DELETE FROM oauth_attempts WHERE id = $1").bind(id).execute(pool).await?;

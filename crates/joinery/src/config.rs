@@ -44,6 +44,9 @@ pub struct Config {
     /// Run the local provider emulators and seed a demo organization (`serve --demo`); a flag only.
     #[serde(skip)]
     pub demo: bool,
+    /// Do not run the embedded sync worker in `serve` (`serve --no-worker`); a flag only.
+    #[serde(skip)]
+    pub no_worker: bool,
     /// PostgreSQL pool size, or SQLite reader connections.
     pub database_max_connections: u32,
     /// `text` or `json` logs on stderr (`JOINERY_LOG_FORMAT`).
@@ -73,6 +76,7 @@ impl std::fmt::Debug for Config {
             .field("encryption_retired_keys", &redacted(&self.encryption_retired_keys))
             .field("providers", &self.providers)
             .field("demo", &self.demo)
+            .field("no_worker", &self.no_worker)
             .field("database_max_connections", &self.database_max_connections)
             .field("log_format", &self.log_format)
             .finish()
@@ -121,6 +125,7 @@ impl Default for Config {
             encryption_retired_keys: None,
             providers: BTreeMap::new(),
             demo: false,
+            no_worker: false,
             database_max_connections: 8,
             log_format: LogFormat::Text,
         }

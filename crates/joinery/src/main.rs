@@ -44,6 +44,9 @@ enum Command {
         /// and seed a demo organization: link a "BambooHR (demo)" account with no internet.
         #[arg(long)]
         demo: bool,
+        /// Serve the API only: leave sync jobs to `joinery serve` processes with workers.
+        #[arg(long)]
+        no_worker: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let mut config = Config::load(cli.config.as_deref(), &overrides)?;
     config.demo = matches!(cli.command, Command::Serve { demo: true, .. });
+    config.no_worker = matches!(cli.command, Command::Serve { no_worker: true, .. });
     init_logging(config.log_format);
 
     match cli.command {

@@ -142,6 +142,8 @@ pub struct RunningServer {
     pub storage: Storage,
     /// The demo's emulators and key, with `--demo`.
     pub demo: Option<Demo>,
+    /// The embedded sync worker, unless `--no-worker`.
+    worker: Option<joinery_sync::worker::WorkerHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -158,6 +160,9 @@ impl RunningServer {
     /// Waits for the server to stop on its own (after a signal given to `start`).
     pub async fn wait(self) -> anyhow::Result<()> {
         self.task.await.context("server task panicked")??;
+        if let Some(worker) = self.worker {
+            worker.shutdown().await;
+        }
         self.storage.close().await;
         if let Some(demo) = self.demo {
             demo.shutdown().await;
@@ -206,7 +211,16 @@ pub async fn start(
         }
     }
 
-    let state = AppStateInner::new(storage.clone(), hasher, keyring, ProviderHttp::new(providers), &public_url);
+    let providers = ProviderHttp::new(providers);
+    let worker = (!config.no_worker).then(|| {
+        let syncer = joinery_sync::Syncer {
+            storage: storage.clone(),
+            keyring: secrets::load_keyring(config).expect("the keyring loaded a moment ago"),
+            providers: providers.clone(),
+        };
+        joinery_sync::worker::spawn(std::sync::Arc::new(syncer), format!("serve-{}-{}", std::process::id(), addr))
+    });
+    let state = AppStateInner::new(storage.clone(), hasher, keyring, providers, &public_url);
     let app = joinery_api::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let janitor = tokio::spawn(purge_expired_link_tokens(storage.clone()));
@@ -223,7 +237,7 @@ pub async fn start(
         result
     });
     tracing::info!(%addr, public_url = %public_url, database = ?storage.kind(), "Joinery is listening");
-    Ok(RunningServer { addr, public_url, bootstrap_key, storage, demo, shutdown: Some(tx), task })
+    Ok(RunningServer { addr, public_url, bootstrap_key, storage, demo, worker, shutdown: Some(tx), task })
 }
 
 /// Link tokens are useless a day after they expire; deleting them keeps the table small.

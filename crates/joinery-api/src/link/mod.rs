@@ -225,6 +225,11 @@ pub async fn finish(
         };
         match state.storage.link_account(&link).await? {
             Ok(outcome) => {
+                if !request.are_syncs_disabled {
+                    let kind = if link.relink { "RELINK" } else { "INITIAL" };
+                    // Already queued or running (a relink during a sync): that job will do.
+                    state.storage.enqueue_sync(id, kind, now, now).await?;
+                }
                 tracing::info!(
                     linked_account = %id, integration = integration.slug, relink = link.relink,
                     is_duplicate = outcome.is_duplicate, "account linked"

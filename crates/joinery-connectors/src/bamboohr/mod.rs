@@ -2,13 +2,14 @@
 //! domain, the part before `.bamboohr.com`.
 
 pub mod api;
+pub mod sync;
 
 use joinery_domain::integrations::{self, Integration};
 
 use crate::http::{unexpected_status, unreachable};
 use crate::{
-    BoxFuture, Connector, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType, ProviderHttp, Text,
-    Validated, check_required_fields,
+    AccountHttp, BoxFuture, Connector, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType,
+    ProviderHttp, RecordPage, SyncError, Text, Validated, check_required_fields,
 };
 
 pub const SLUG: &str = "bamboohr";
@@ -57,6 +58,20 @@ impl Connector for BambooHr {
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<Validated, LinkError>> {
         Box::pin(validate(http, credentials))
+    }
+
+    fn sync_models(&self) -> &'static [&'static str] {
+        sync::MODELS
+    }
+
+    fn read<'a>(
+        &'a self,
+        http: &'a AccountHttp,
+        credentials: &'a Credentials,
+        model: &'static str,
+        _cursor: Option<String>,
+    ) -> BoxFuture<'a, Result<RecordPage, SyncError>> {
+        Box::pin(sync::read(http, credentials, model))
     }
 }
 

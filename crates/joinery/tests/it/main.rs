@@ -9,3 +9,4 @@ mod integrations;
 mod link_flow;
 mod link_token;
 mod openapi;
+mod sync_flow;

@@ -1,0 +1,201 @@
+//! A connector's record → a stored row: fields in the model's order, relations as Joinery ids,
+//! datetimes in one format, fields disabled by the account's scopes as null, and a content hash.
+
+use std::collections::HashSet;
+
+use joinery_connectors::RemoteRecord;
+use joinery_domain::models::{self, FieldKind, ModelSpec, row_id};
+use joinery_storage::{LinkedAccount, RowWrite};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// The account's scopes from its link token: disabled models and fields.
+#[derive(Debug, Default)]
+pub struct Scopes {
+    disabled_models: HashSet<String>,
+    /// (model id, field)
+    disabled_fields: HashSet<(String, String)>,
+}
+
+impl Scopes {
+    pub fn from_account(account: &LinkedAccount) -> Self {
+        Self::from_json(&account.scopes.0, &account.category)
+    }
+
+    /// Reads `{"common_models": [...], "category_common_model_scopes": {...}}` as stored from
+    /// the link token (Merge's two formats).
+    pub fn from_json(scopes: &Value, category: &str) -> Self {
+        let mut out = Scopes::default();
+        for scope in scopes.get("common_models").and_then(Value::as_array).into_iter().flatten() {
+            let Some(model_id) = scope.get("model_id").and_then(Value::as_str) else { continue };
+            let reads = scope
+                .get("enabled_actions")
+                .and_then(Value::as_array)
+                .is_none_or(|actions| actions.iter().any(|a| a == "READ"));
+            if !reads {
+                out.disabled_models.insert(model_id.to_owned());
+            }
+            for field in scope.get("disabled_fields").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(field) = field.as_str() {
+                    out.disabled_fields.insert((model_id.to_owned(), field.to_owned()));
+                }
+            }
+        }
+        let per_category = scopes.get("category_common_model_scopes").and_then(|c| c.get(category));
+        for scope in per_category.and_then(Value::as_array).into_iter().flatten() {
+            let Some(name) = scope.get("model_name").and_then(Value::as_str) else { continue };
+            let model_id = format!("{category}.{name}");
+            let read = scope.get("model_permissions").and_then(|p| p.get("READ")).and_then(|r| r.get("is_enabled"));
+            if read == Some(&Value::Bool(false)) {
+                out.disabled_models.insert(model_id.clone());
+            }
+            let fields = scope.get("field_permissions").and_then(|f| f.get("disabled_fields"));
+            for field in fields.and_then(Value::as_array).into_iter().flatten() {
+                if let Some(field) = field.as_str() {
+                    out.disabled_fields.insert((model_id.clone(), field.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn model_enabled(&self, model_id: &str) -> bool {
+        !self.disabled_models.contains(model_id)
+    }
+
+    fn field_enabled(&self, model_id: &str, field: &str) -> bool {
+        !self.disabled_fields.contains(&(model_id.to_owned(), field.to_owned()))
+    }
+}
+
+/// A provider date or datetime as `YYYY-MM-DDTHH:MM:SSZ` (UTC), the stored form that filters
+/// compare as text; anything unreadable is null.
+pub fn datetime(value: &Value) -> Value {
+    let Some(text) = value.as_str().map(str::trim) else { return Value::Null };
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let date = Date::parse(text.get(..10)?, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+        (text.len() == 10).then(|| date.midnight().assume_utc())
+    });
+    match parsed.map(|t| t.to_offset(time::UtcOffset::UTC)) {
+        Some(t) => Value::String(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )),
+        None => Value::Null,
+    }
+}
+
+fn reference(account: Uuid, category: joinery_domain::Category, target: &str, remote: &Value) -> Value {
+    let remote = match remote {
+        Value::String(s) if !s.is_empty() => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return Value::Null,
+    };
+    match models::by_name(category, target) {
+        Some(spec) => Value::String(row_id(account, spec.model_id, &remote).to_string()),
+        None => Value::Null,
+    }
+}
+
+pub fn normalize(account: Uuid, spec: &'static ModelSpec, record: &RemoteRecord, scopes: &Scopes) -> RowWrite {
+    let mut data = Map::with_capacity(spec.fields.len());
+    for field in spec.fields {
+        let raw = record.fields.get(field.name).cloned().unwrap_or(Value::Null);
+        let value = if !scopes.field_enabled(spec.model_id, field.name) {
+            Value::Null
+        } else {
+            match field.kind {
+                FieldKind::Ref(target) => reference(account, spec.category, target, &raw),
+                FieldKind::RefList(target) => Value::Array(
+                    raw.as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|v| reference(account, spec.category, target, v))
+                        .filter(|v| !v.is_null())
+                        .collect(),
+                ),
+                FieldKind::DateTime => datetime(&raw),
+                _ => raw,
+            }
+        };
+        data.insert(field.name.to_owned(), value);
+    }
+    let data = Value::Object(data).to_string();
+    let enum_origins =
+        (!record.enum_origins.is_empty()).then(|| Value::Object(record.enum_origins.clone()).to_string());
+    let remote_data = (!record.remote_data.is_empty()).then(|| Value::Array(record.remote_data.clone()).to_string());
+    let mut hash = Sha256::new();
+    for part in [Some(&data), enum_origins.as_ref(), remote_data.as_ref()] {
+        hash.update(part.map_or(&b""[..], |p| p.as_bytes()));
+        hash.update([0]);
+    }
+    RowWrite {
+        id: row_id(account, spec.model_id, &record.remote_id).to_string(),
+        linked_account_id: account,
+        model: spec.model_id,
+        remote_id: record.remote_id.clone(),
+        data,
+        enum_origins,
+        remote_data,
+        content_hash: hash.finalize().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn datetimes_are_normalized() {
+        assert_eq!(datetime(&json!("2020-01-02")), json!("2020-01-02T00:00:00Z"));
+        assert_eq!(datetime(&json!("2020-01-02T10:00:00+02:00")), json!("2020-01-02T08:00:00Z"));
+        assert_eq!(datetime(&json!("0000-00-00")), Value::Null);
+        assert_eq!(datetime(&json!("soon")), Value::Null);
+        assert_eq!(datetime(&Value::Null), Value::Null);
+    }
+
+    #[test]
+    fn records_become_rows_in_model_order_with_ids_and_scopes() {
+        let spec = models::by_model_id("hris.Employee").unwrap();
+        let account = Uuid::now_v7();
+        let mut record = RemoteRecord { remote_id: "7".into(), ..Default::default() };
+        record.fields.insert("manager".into(), json!("3"));
+        record.fields.insert("first_name".into(), json!("Ada"));
+        record.fields.insert("ssn".into(), json!("123"));
+        record.fields.insert("start_date".into(), json!("2020-01-02"));
+        let scopes = Scopes::from_json(
+            &json!({"common_models": [{"model_id": "hris.Employee", "enabled_actions": ["READ"], "disabled_fields": ["ssn"]}]}),
+            "hris",
+        );
+        let row = normalize(account, spec, &record, &scopes);
+        let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap();
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        let expected: Vec<&str> = spec.fields.iter().map(|f| f.name).collect();
+        assert_eq!(keys, expected);
+        assert_eq!(data["manager"], json!(row_id(account, "hris.Employee", "3").to_string()));
+        assert_eq!(data["ssn"], Value::Null, "disabled by scope");
+        assert_eq!(data["start_date"], json!("2020-01-02T00:00:00Z"));
+        assert_eq!(row.id, row_id(account, "hris.Employee", "7").to_string());
+        // Same content, same hash; any change, another.
+        assert_eq!(normalize(account, spec, &record, &scopes).content_hash, row.content_hash);
+        record.fields.insert("first_name".into(), json!("Ada B."));
+        assert_ne!(normalize(account, spec, &record, &scopes).content_hash, row.content_hash);
+
+        let off = Scopes::from_json(
+            &json!({"category_common_model_scopes": {"hris": [{"model_name": "Employee", "model_permissions": {"READ": {"is_enabled": false}}}]}}),
+            "hris",
+        );
+        assert!(!off.model_enabled("hris.Employee"));
+        assert!(off.model_enabled("hris.Company"));
+    }
+}

@@ -1,0 +1,114 @@
+//! A worker claims due sync jobs from the database and runs them, renewing its lease while a job
+//! runs. Any number of workers (in `joinery serve` processes or `joinery worker`) share the queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use joinery_storage::{job_state, now_micros, status};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{SyncFailure, Syncer};
+
+/// How long a claimed job is ours without renewal; renewed every third of it.
+const LEASE: Duration = Duration::from_secs(60);
+/// How often an idle worker looks for due jobs.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Transient failures are retried this many times, with growing delays.
+const MAX_ATTEMPTS: i32 = 5;
+
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Stops claiming and waits for the running job (if any) to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+pub fn spawn(syncer: Arc<Syncer>, name: String) -> WorkerHandle {
+    let (stop, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let claimed = match run_one(&syncer, &name).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync worker could not claim a job");
+                    false
+                }
+            };
+            if !claimed {
+                tokio::select! {
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        }
+    });
+    WorkerHandle { stop, task }
+}
+
+fn micros(d: Duration) -> i64 {
+    d.as_micros() as i64
+}
+
+/// Claims and runs one due job; false when none was due.
+pub async fn run_one(syncer: &Arc<Syncer>, name: &str) -> Result<bool, joinery_storage::StorageError> {
+    let now = now_micros();
+    let Some(job) = syncer.storage.claim_sync_job(name, now, now + micros(LEASE)).await? else {
+        return Ok(false);
+    };
+    tracing::info!(job = %job.id, linked_account = %job.linked_account_id, kind = %job.kind, attempt = job.attempts, "sync started");
+    let renewer = {
+        let (storage, name, id) = (syncer.storage.clone(), name.to_owned(), job.id);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(LEASE / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match storage.renew_sync_lease(id, &name, now_micros() + micros(LEASE)).await {
+                    Ok(true) => {}
+                    // Lost the job (another worker took it over): its result will be refused.
+                    Ok(false) => break,
+                    Err(e) => tracing::warn!(error = %e, "renewing a sync lease failed"),
+                }
+            }
+        })
+    };
+    let outcome = syncer.sync_account(job.linked_account_id).await;
+    renewer.abort();
+    let now = now_micros();
+    let (state, error, retry_at) = match &outcome {
+        Ok(report) => {
+            tracing::info!(job = %job.id, models = ?report.models, "sync finished");
+            (job_state::DONE, None, None)
+        }
+        Err(SyncFailure::Relink(reason)) => {
+            tracing::warn!(job = %job.id, reason, "sync stopped: the account needs a relink");
+            syncer
+                .storage
+                .set_linked_account_status(job.linked_account_id, status::RELINK_NEEDED, Some(reason))
+                .await?;
+            (job_state::FAILED, Some(reason.as_str()), None)
+        }
+        Err(SyncFailure::Transient(reason)) if job.attempts < MAX_ATTEMPTS => {
+            // 30 s, 2 min, 8 min, 32 min.
+            let delay = 30_000_000i64 << (2 * (job.attempts - 1).clamp(0, 6));
+            tracing::warn!(job = %job.id, reason, retry_in_s = delay / 1_000_000, "sync failed; will retry");
+            (job_state::FAILED, Some(reason.as_str()), Some(now + delay))
+        }
+        Err(SyncFailure::Transient(reason) | SyncFailure::Permanent(reason)) => {
+            tracing::warn!(job = %job.id, reason, "sync failed");
+            (job_state::FAILED, Some(reason.as_str()), None)
+        }
+    };
+    syncer.storage.finish_sync_job(job.id, name, state, error, retry_at, now).await?;
+    Ok(true)
+}

@@ -1,0 +1,139 @@
+//! Syncing end to end: linking queues the initial sync, the embedded worker reads the BambooHR
+//! emulator, and the common-model API serves what it holds; resyncs after the provider changes,
+//! throttling, and revoked credentials.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::on_both_backends;
+use crate::support::fixtures::*;
+use crate::support::{Backend, LinkTestServer, json};
+
+on_both_backends!(initial_sync_and_resyncs_follow_the_provider, revoked_credentials_need_a_relink);
+
+async fn link(t: &LinkTestServer, origin: &str) -> (Uuid, String) {
+    let token = t.link_token_for(&t.key, origin, json!({})).await;
+    let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+    (
+        Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap(),
+        exchanged["account_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn employees(t: &LinkTestServer, token: &str) -> Vec<Value> {
+    let res = t
+        .with_account(Method::GET, "/api/hris/v1/employees?include_deleted_data=true&page_size=100", token)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(res).await;
+    assert_eq!(status, 200, "{body}");
+    body["results"].as_array().unwrap().clone()
+}
+
+/// Waits (polling, with a deadline) until the account has no queued or running sync.
+async fn sync_settled(t: &LinkTestServer, account: Uuid) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if t.storage().active_sync_job(account).await.unwrap().is_none() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the sync did not finish in time");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let world = t.bamboohr.bamboohr_world().unwrap().company(BAMBOO_DOMAIN).unwrap();
+    let ids = world.employee_ids();
+    assert_eq!(ids.len(), 3);
+    let (account, token) = link(&t, "u1").await;
+    sync_settled(&t, account).await;
+
+    let rows = employees(&t, &token).await;
+    let remote: BTreeSet<String> = rows.iter().map(|e| e["remote_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(remote, ids.iter().map(u64::to_string).collect());
+    for row in &rows {
+        let id: u64 = row["remote_id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(row["first_name"].as_str(), world.field(id, "firstName").unwrap().as_deref());
+        assert_eq!(row["last_name"].as_str(), world.field(id, "lastName").unwrap().as_deref());
+        assert!(["ACTIVE", "INACTIVE"].contains(&row["employment_status"].as_str().unwrap()), "{row}");
+        assert!(row["company"].is_string());
+    }
+    let res = t.with_account(Method::GET, "/api/hris/v1/companies", &token).send().await.unwrap();
+    let (_, companies) = json(res).await;
+    assert_eq!(companies["results"][0]["legal_name"], "Acme");
+    assert_eq!(rows[0]["company"], companies["results"][0]["id"]);
+    let statuses = t.storage().model_sync_statuses(account).await.unwrap();
+    assert_eq!(
+        statuses.iter().map(|s| (s.model.as_str(), s.last_sync_result.as_deref())).collect::<Vec<_>>(),
+        [("hris.Company", Some("DONE")), ("hris.Employee", Some("DONE"))]
+    );
+    let modified = |rows: &[Value]| -> BTreeMap<String, (String, bool)> {
+        rows.iter()
+            .map(|e| {
+                let key = e["remote_id"].as_str().unwrap().to_owned();
+                (key, (e["modified_at"].as_str().unwrap().to_owned(), e["remote_was_deleted"].as_bool().unwrap()))
+            })
+            .collect()
+    };
+    let before = modified(&rows);
+
+    // An unchanged resync changes nothing.
+    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    assert_eq!(modified(&employees(&t, &token).await), before, "an unchanged resync writes nothing");
+
+    // The provider changes one employee, removes one, adds one, and throttles the next sync.
+    world.set_field(ids[0], "lastName", Some("Changed")).unwrap();
+    world.delete_employee(ids[1]).unwrap();
+    let added = world.add_employee(&[("firstName", "Neo"), ("lastName", "Newcomer")]).unwrap();
+    t.bamboohr.faults.rate_limit_next(2, 1);
+    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    let rows = employees(&t, &token).await;
+    let after = modified(&rows);
+    let (changed, deleted, kept) = (ids[0].to_string(), ids[1].to_string(), ids[2].to_string());
+    assert_ne!(after[&changed].0, before[&changed].0, "a changed employee moves modified_at");
+    assert!(!after[&changed].1);
+    assert!(after[&deleted].1, "a vanished employee is marked deleted");
+    assert_ne!(after[&deleted].0, before[&deleted].0);
+    assert_eq!(after[&kept], before[&kept], "an unchanged employee is untouched");
+    let neo = rows.iter().find(|e| e["remote_id"] == added.to_string().as_str()).expect("the new employee");
+    assert_eq!(neo["first_name"], "Neo");
+    assert_eq!(rows.iter().find(|e| e["remote_id"] == changed.as_str()).unwrap()["last_name"], "Changed");
+    // Deleted rows are hidden by default.
+    let res = t.with_account(Method::GET, "/api/hris/v1/employees", &token).send().await.unwrap();
+    let (_, live) = json(res).await;
+    assert_eq!(live["results"].as_array().unwrap().len(), 3);
+    t.stop().await;
+}
+
+async fn revoked_credentials_need_a_relink(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let (account, token) = link(&t, "u1").await;
+    sync_settled(&t, account).await;
+    let synced = employees(&t, &token).await.len();
+    assert_eq!(synced, 3);
+
+    // BambooHR now refuses the key.
+    t.bamboohr.faults.fail_next(1000, 401);
+    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    let res = t.with_account(Method::GET, "/api/hris/v1/account-details", &token).send().await.unwrap();
+    let (_, details) = json(res).await;
+    assert_eq!(details["status"], "RELINK_NEEDED");
+    let res = t.authed(Method::GET, "/api/hris/v1/linked-accounts?status=RELINK_NEEDED").send().await.unwrap();
+    let (_, listed) = json(res).await;
+    assert!(listed["results"][0]["status_detail"].as_str().unwrap().contains("BambooHR"), "{listed}");
+    // A failed sync deletes nothing.
+    let rows = employees(&t, &token).await;
+    assert!(rows.iter().all(|e| e["remote_was_deleted"] == false));
+    assert_eq!(rows.len(), synced);
+    t.stop().await;
+}
