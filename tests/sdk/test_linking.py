@@ -193,3 +193,51 @@ def test_credentials_never_reach_logs_or_responses(server: Joinery, client: Merg
     assert "public token exchanged" in log, "the exchange is logged (with its route, not its path)"
     for secret in (demo["bamboohr_key"], wrong_key, exchanged.account_token, token, public_token):
         assert secret not in banner_free, "a credential or token reached the server log"
+
+
+def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, merge_schemas) -> None:
+    """Linking queues the initial sync; the embedded worker fills the common models from the
+    BambooHR emulator; the SDK lists, pages and expands them; bodies match Merge's schemas."""
+    import time
+
+    origin = f"sdk-sync-{secrets.token_hex(4)}"
+    exchanged = client.hris.account_token.retrieve(public_token=link_bamboohr(http, server, origin))
+    with_account = account_client(server, exchanged.account_token)
+    headers = {"Authorization": f"Bearer {server.api_key}", "X-Account-Token": exchanged.account_token}
+    deadline = time.monotonic() + 60
+    while True:
+        first = with_account.hris.employees.list(page_size=100)
+        if first.results and not first.next:
+            break
+        assert time.monotonic() < deadline, "the initial sync did not finish in time"
+        time.sleep(0.1)  # poll interval, bounded by the deadline
+    total = len(first.results)
+    assert total >= 10
+
+    # Pagination to the end with the SDK: every employee exactly once.
+    seen, cursor = [], None
+    while True:
+        page = with_account.hris.employees.list(page_size=7, cursor=cursor)
+        seen.extend(e.id for e in page.results)
+        if not page.next:
+            break
+        cursor = page.next
+    assert len(seen) == total and len(set(seen)) == total
+
+    raw = http.get("/api/hris/v1/employees", params={"page_size": 5}, headers=headers).json()
+    merge_schemas.validate("hris", "PaginatedEmployeeList", raw)
+    # Merge's OpenAPI document types relations as ids only; expanded objects are checked here.
+    expanded = http.get("/api/hris/v1/employees", params={"page_size": 5, "expand": "company,manager"}, headers=headers)
+    employee = expanded.json()["results"][0]
+    assert isinstance(employee["company"], dict) and employee["company"]["legal_name"]
+    merge_schemas.validate("hris", "Company", employee["company"])
+    one = with_account.hris.employees.retrieve(id=employee["id"], expand="company")
+    assert one.id == employee["id"] and one.first_name == employee["first_name"]
+    merge_schemas.validate(
+        "hris", "Employee", http.get(f"/api/hris/v1/employees/{employee['id']}", headers=headers).json()
+    )
+    active = with_account.hris.employees.list(employment_status="ACTIVE", page_size=100).results
+    assert active and all(e.employment_status == "ACTIVE" for e in active)
+    companies = http.get("/api/hris/v1/companies", headers=headers).json()
+    merge_schemas.validate("hris", "PaginatedCompanyList", companies)
+    assert len(companies["results"]) == 1
