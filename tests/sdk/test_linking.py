@@ -241,3 +241,10 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
     companies = http.get("/api/hris/v1/companies", headers=headers).json()
     merge_schemas.validate("hris", "PaginatedCompanyList", companies)
     assert len(companies["results"]) == 1
+
+    statuses = with_account.hris.sync_status.list()
+    assert {s.model_id for s in statuses.results} == {"hris.Company", "hris.Employee"}
+    assert all(s.status == "DONE" and not s.is_initial_sync for s in statuses.results)
+    merge_schemas.validate("hris", "PaginatedSyncStatusList", http.get("/api/hris/v1/sync-status", headers=headers).json())
+    forced = with_account.hris.force_resync.sync_status_resync_create()
+    assert {s.status for s in forced} == {"SYNCING"}

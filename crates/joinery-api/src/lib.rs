@@ -32,6 +32,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::link_api::router())
         .merge(routes::account_token::router())
         .merge(routes::linked_accounts::router())
+        .merge(routes::sync_status::router())
 }
 
 /// The whole application: every route, with the layers shared by all of them.

@@ -48,6 +48,9 @@ enum Command {
         #[arg(long)]
         no_worker: bool,
     },
+    /// Run a sync worker only (no HTTP server): claims sync jobs from the database, so any
+    /// number of workers can share them (PostgreSQL).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage API keys.
@@ -138,6 +141,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", demo.banner(&running.public_url));
             }
             running.wait().await
+        }
+        Command::Worker => {
+            let (storage, _) = server::open(&config).await?;
+            let syncer = joinery_sync::Syncer {
+                storage: storage.clone(),
+                keyring: joinery::secrets::load_keyring(&config)?,
+                providers: server::provider_http(&config),
+            };
+            let name = format!("worker-{}", std::process::id());
+            eprintln!("sync worker {name} running; stop with SIGTERM or ctrl-c");
+            let worker = joinery_sync::worker::spawn(std::sync::Arc::new(syncer), name);
+            server::termination_signal().await;
+            worker.shutdown().await;
+            storage.close().await;
+            Ok(())
         }
         Command::Migrate => {
             let (storage, _) = server::open(&config).await?;

@@ -73,6 +73,27 @@ pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Resul
     Ok(Some(issue_api_key(storage, hasher, org.id).await?))
 }
 
+/// Provider settings from configuration.
+fn provider_settings(config: &Config) -> HashMap<String, ProviderSettings> {
+    config
+        .providers
+        .iter()
+        .map(|(slug, p)| {
+            let settings = ProviderSettings {
+                base_url: p.base_url.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+            };
+            (slug.clone(), settings)
+        })
+        .collect()
+}
+
+/// The provider HTTP client of a process without demo emulators (`joinery worker`).
+pub fn provider_http(config: &Config) -> ProviderHttp {
+    ProviderHttp::new(provider_settings(config))
+}
+
 /// What [`reseal`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ResealReport {
@@ -184,18 +205,7 @@ pub async fn start(
     let public_url = config.public_url(addr);
     let bootstrap_key = bootstrap(&storage, &hasher).await?;
 
-    let mut providers: HashMap<String, ProviderSettings> = config
-        .providers
-        .iter()
-        .map(|(slug, p)| {
-            let settings = ProviderSettings {
-                base_url: p.base_url.clone(),
-                client_id: p.client_id.clone(),
-                client_secret: p.client_secret.clone(),
-            };
-            (slug.clone(), settings)
-        })
-        .collect();
+    let mut providers = provider_settings(config);
     let demo =
         if config.demo { Some(demo::start(&storage, &hasher, &public_url, &mut providers).await?) } else { None };
     for connector in joinery_connectors::all() {

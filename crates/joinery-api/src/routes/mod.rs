@@ -7,3 +7,4 @@ pub mod link_api;
 pub mod link_page;
 pub mod link_token;
 pub mod linked_accounts;
+pub mod sync_status;

@@ -210,6 +210,11 @@ impl std::ops::Deref for LinkTestServer {
 
 impl LinkTestServer {
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, false).await
+    }
+
+    /// `no_worker`: the server runs no sync worker (syncs wait for `joinery worker` processes).
+    pub async fn start_with(backend: Backend, no_worker: bool) -> Self {
         use fixtures::*;
         use joinery_emulators::{bamboohr, gusto};
         let loopback = "127.0.0.1:0".parse().unwrap();
@@ -259,6 +264,7 @@ impl LinkTestServer {
         .unwrap();
         let db = TestDb::new(backend).await;
         let mut config = db.config();
+        config.no_worker = no_worker;
         config.public_url = Some(url::Url::parse(PUBLIC_URL).unwrap());
         let provider = |base: &str| joinery::config::ProviderConfig {
             base_url: Some(url::Url::parse(base).unwrap()),

@@ -69,11 +69,23 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
     let (_, companies) = json(res).await;
     assert_eq!(companies["results"][0]["legal_name"], "Acme");
     assert_eq!(rows[0]["company"], companies["results"][0]["id"]);
-    let statuses = t.storage().model_sync_statuses(account).await.unwrap();
-    assert_eq!(
-        statuses.iter().map(|s| (s.model.as_str(), s.last_sync_result.as_deref())).collect::<Vec<_>>(),
-        [("hris.Company", Some("DONE")), ("hris.Employee", Some("DONE"))]
-    );
+    let res = t.with_account(Method::GET, "/api/hris/v1/sync-status", &token).send().await.unwrap();
+    let (status, statuses) = json(res).await;
+    assert_eq!(status, 200, "{statuses}");
+    let summary: Vec<(&str, &str, &str, bool)> = statuses["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["model_id"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+                s["last_sync_result"].as_str().unwrap(),
+                s["is_initial_sync"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, [("hris.Company", "DONE", "DONE", false), ("hris.Employee", "DONE", "DONE", false)]);
     let modified = |rows: &[Value]| -> BTreeMap<String, (String, bool)> {
         rows.iter()
             .map(|e| {
@@ -84,8 +96,11 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
     };
     let before = modified(&rows);
 
-    // An unchanged resync changes nothing.
-    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    // An unchanged resync (through the API) changes nothing.
+    let res = t.with_account(Method::POST, "/api/hris/v1/sync-status/resync", &token).send().await.unwrap();
+    let (status, resync) = json(res).await;
+    assert_eq!(status, 200, "{resync}");
+    assert_eq!(resync[1]["status"], "SYNCING");
     sync_settled(&t, account).await;
     assert_eq!(modified(&employees(&t, &token).await), before, "an unchanged resync writes nothing");
 
@@ -135,5 +150,52 @@ async fn revoked_credentials_need_a_relink(backend: Backend) {
     let rows = employees(&t, &token).await;
     assert!(rows.iter().all(|e| e["remote_was_deleted"] == false));
     assert_eq!(rows.len(), synced);
+    t.stop().await;
+}
+
+/// Scale-out: an API server without a worker and two `joinery worker` processes on one
+/// PostgreSQL database share the sync jobs; every account is synced once, completely.
+#[tokio::test]
+async fn postgres_workers_share_the_jobs() {
+    if crate::support::postgres_admin_url().is_none() {
+        eprintln!("skipped: {} not set", crate::support::POSTGRES_ENV);
+        return;
+    }
+    let t = LinkTestServer::start_with(Backend::Postgres, true).await;
+    let mut accounts = Vec::new();
+    for origin in ["w1", "w2", "w3", "w4"] {
+        accounts.push(link(&t, origin).await);
+    }
+    // Nothing syncs without a worker.
+    for (account, _) in &accounts {
+        assert!(t.storage().active_sync_job(*account).await.unwrap().is_some());
+    }
+    let spawn_worker = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_joinery"))
+            .arg("worker")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("JOINERY_DATABASE_URL", &t.db.url)
+            .env("JOINERY_DATA_DIR", t.db.dir.path())
+            .env("JOINERY_SECRET_KEY", "5e".repeat(32))
+            .env("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", &t.bamboohr.base_url)
+            .env("JOINERY_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("joinery worker starts")
+    };
+    let mut workers = [spawn_worker(), spawn_worker()];
+    for (account, token) in &accounts {
+        sync_settled(&t, *account).await;
+        let rows = employees(&t, token).await;
+        assert_eq!(rows.len(), 3, "every employee once");
+        assert!(rows.iter().all(|e| e["remote_was_deleted"] == false));
+    }
+    for worker in &mut workers {
+        // SIGKILL: a worker dying is the case the leases are for; the jobs are done anyway.
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+    }
     t.stop().await;
 }
