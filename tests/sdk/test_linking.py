@@ -243,7 +243,13 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
     assert len(companies["results"]) == 1
 
     statuses = with_account.hris.sync_status.list()
-    assert {s.model_id for s in statuses.results} == {"hris.Company", "hris.Employee"}
+    assert {s.model_id for s in statuses.results} == {
+        "hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"
+    }
+    for path, schema in [
+        ("locations", "PaginatedLocationList"), ("groups", "PaginatedGroupList"), ("employments", "PaginatedEmploymentList"),
+    ]:
+        merge_schemas.validate("hris", schema, http.get(f"/api/hris/v1/{path}", headers=headers).json())
     assert all(s.status == "DONE" and not s.is_initial_sync for s in statuses.results)
     merge_schemas.validate("hris", "PaginatedSyncStatusList", http.get("/api/hris/v1/sync-status", headers=headers).json())
     forced = with_account.hris.force_resync.sync_status_resync_create()

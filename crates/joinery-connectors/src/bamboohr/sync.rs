@@ -1,13 +1,19 @@
-//! Reading BambooHR into common models: the company (`GET /v1/company_information`) and
+//! Reading BambooHR into common models: the company (`GET /v1/company_information`); locations,
+//! departments and divisions (`GET /v1/meta/lists`) as Locations, Groups and Teams; employments
+//! from the compensation, job and employment-status tables (`GET /v1/employees/all/tables/…`);
 //! employees (`POST /v1/reports/custom`, every field for every employee in one request, which
 //! BambooHR recommends over one request per employee).
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
 use super::{COMPANY_DOMAIN, api};
 use crate::{AccountHttp, Credentials, RecordPage, RemoteRecord, SyncError};
 
-pub const MODELS: &[&str] = &["hris.Company", "hris.Employee"];
+/// In dependency order: what employees point at comes first.
+pub const MODELS: &[&str] =
+    &["hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"];
 
 /// Report fields requested for employees.
 const EMPLOYEE_FIELDS: &[&str] = &[
@@ -30,6 +36,9 @@ const EMPLOYEE_FIELDS: &[&str] = &[
     "status",
     "terminationDate",
     "photoUrl",
+    "department",
+    "division",
+    "location",
 ];
 
 fn domain(credentials: &Credentials) -> Result<&str, SyncError> {
@@ -60,7 +69,33 @@ pub async fn read(http: &AccountHttp, credentials: &Credentials, model: &'static
             let info: Value = http.json(checked(http, response).await?).await?;
             Ok(RecordPage { records: vec![company_record(company, info)], next: None })
         }
+        "hris.Location" | "hris.Group" | "hris.Team" => {
+            let lists = meta_lists(http, company, &key).await?;
+            let records = match model {
+                "hris.Location" => list_options(&lists, "location").into_iter().map(location_record).collect(),
+                "hris.Team" => list_options(&lists, "department").into_iter().map(team_record).collect(),
+                _ => list_options(&lists, "department")
+                    .into_iter()
+                    .map(|o| group_record("department", "DEPARTMENT", o))
+                    .chain(
+                        list_options(&lists, "division")
+                            .into_iter()
+                            .map(|o| group_record("division", "BUSINESS_UNIT", o)),
+                    )
+                    .collect(),
+            };
+            Ok(RecordPage { records, next: None })
+        }
+        "hris.Employment" => {
+            let compensation = table(http, company, &key, "compensation").await?;
+            let jobs = table(http, company, &key, "jobInfo").await?;
+            let statuses = table(http, company, &key, "employmentStatus").await?;
+            let records = compensation.iter().filter_map(|row| employment_record(row, &jobs, &statuses)).collect();
+            Ok(RecordPage { records, next: None })
+        }
         "hris.Employee" => {
+            let lists = meta_lists(http, company, &key).await?;
+            let compensation = table(http, company, &key, "compensation").await?;
             let url = http.url(&api::url(company, "reports/custom?format=JSON&onlyCurrent=true"));
             let body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
             let response = http
@@ -74,13 +109,197 @@ pub async fn read(http: &AccountHttp, credentials: &Credentials, model: &'static
                 .await?;
             let report: Value = http.json(checked(http, response).await?).await?;
             let employees = report.get("employees").and_then(Value::as_array).cloned().unwrap_or_default();
-            Ok(RecordPage {
-                records: employees.into_iter().filter_map(|e| employee_record(company, e)).collect(),
-                next: None,
-            })
+            let ids = |alias: &str| -> HashMap<String, String> {
+                list_options(&lists, alias)
+                    .into_iter()
+                    .filter_map(|o| Some((o.get("name")?.as_str()?.to_owned(), id_text(o.get("id")?)?)))
+                    .collect()
+            };
+            let (departments, divisions, locations) = (ids("department"), ids("division"), ids("location"));
+            let mut employments: HashMap<String, Vec<Value>> = HashMap::new();
+            for row in &compensation {
+                if let (Some(employee), Some(id)) =
+                    (row.get("employeeId").and_then(id_text), row.get("id").and_then(id_text))
+                {
+                    employments.entry(employee).or_default().push(Value::String(id));
+                }
+            }
+            let records = employees
+                .into_iter()
+                .filter_map(|e| {
+                    let mut record = employee_record(company, e)?;
+                    let raw = &record.remote_data[0]["data"];
+                    let named = |key: &str, ids: &HashMap<String, String>| {
+                        raw.get(key).and_then(Value::as_str).and_then(|name| ids.get(name)).cloned()
+                    };
+                    let (department, division) = (named("department", &departments), named("division", &divisions));
+                    let location = named("location", &locations);
+                    let groups: Vec<Value> = department
+                        .iter()
+                        .map(|d| json!(format!("department:{d}")))
+                        .chain(division.iter().map(|d| json!(format!("division:{d}"))))
+                        .collect();
+                    record.fields.insert("groups".into(), Value::Array(groups));
+                    record.fields.insert("team".into(), department.map_or(Value::Null, Value::String));
+                    record.fields.insert("work_location".into(), location.map_or(Value::Null, Value::String));
+                    let own = employments.remove(&record.remote_id).unwrap_or_default();
+                    record.fields.insert("employments".into(), Value::Array(own));
+                    Some(record)
+                })
+                .collect();
+            Ok(RecordPage { records, next: None })
         }
         _ => Err(SyncError::Protocol(format!("BambooHR does not sync {model}"))),
     }
+}
+
+async fn get_json(http: &AccountHttp, company: &str, key: &str, path: &str) -> Result<Value, SyncError> {
+    let url = http.url(&api::url(company, path));
+    let response =
+        http.send(|c| c.get(url.clone()).basic_auth(key, Some("x")).header("Accept", "application/json")).await?;
+    http.json(checked(http, response).await?).await
+}
+
+async fn meta_lists(http: &AccountHttp, company: &str, key: &str) -> Result<Value, SyncError> {
+    get_json(http, company, key, "meta/lists").await
+}
+
+async fn table(http: &AccountHttp, company: &str, key: &str, table: &str) -> Result<Vec<Value>, SyncError> {
+    let rows = get_json(http, company, key, &format!("employees/all/tables/{table}")).await?;
+    Ok(rows.as_array().cloned().unwrap_or_default())
+}
+
+/// The current options of the list field with this alias (`department`, `division`, `location`).
+fn list_options<'a>(lists: &'a Value, alias: &str) -> Vec<&'a Value> {
+    lists
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l.get("alias").and_then(Value::as_str) == Some(alias))
+        .flat_map(|l| l.get("options").and_then(Value::as_array).into_iter().flatten())
+        .filter(|o| o.get("archived").and_then(Value::as_str) != Some("yes"))
+        .collect()
+}
+
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn option_record(option: &Value, remote_id: String, fields: Map<String, Value>) -> RemoteRecord {
+    RemoteRecord {
+        remote_id,
+        fields,
+        enum_origins: Map::new(),
+        remote_data: vec![json!({ "path": "/api/v1/meta/lists", "data": option })],
+    }
+}
+
+fn location_record(option: &Value) -> RemoteRecord {
+    let mut f = Map::new();
+    f.insert("name".into(), text(option, "name"));
+    f.insert("location_type".into(), json!("WORK"));
+    option_record(option, option.get("id").and_then(id_text).unwrap_or_default(), f)
+}
+
+fn team_record(option: &Value) -> RemoteRecord {
+    let mut f = Map::new();
+    f.insert("name".into(), text(option, "name"));
+    option_record(option, option.get("id").and_then(id_text).unwrap_or_default(), f)
+}
+
+/// Departments and divisions have an id space each, so the group's remote id names the list.
+fn group_record(list: &str, kind: &str, option: &Value) -> RemoteRecord {
+    let mut f = Map::new();
+    f.insert("name".into(), text(option, "name"));
+    f.insert("type".into(), json!(kind));
+    f.insert("is_commonly_used_as_team".into(), json!(list == "department"));
+    option_record(option, format!("{list}:{}", option.get("id").and_then(id_text).unwrap_or_default()), f)
+}
+
+/// The row of a dated table (`jobInfo`, `employmentStatus`) in effect on `date` for `employee`.
+fn in_effect<'a>(rows: &'a [Value], employee: &str, date: &str) -> Option<&'a Value> {
+    rows.iter()
+        .filter(|r| r.get("employeeId").and_then(id_text).as_deref() == Some(employee))
+        .filter(|r| r.get("date").and_then(Value::as_str).is_some_and(|d| d <= date))
+        .max_by_key(|r| r.get("date").and_then(Value::as_str).unwrap_or(""))
+}
+
+pub fn pay_period(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "hour" => Some("HOUR"),
+        "day" => Some("DAY"),
+        "week" => Some("WEEK"),
+        "month" => Some("MONTH"),
+        "quarter" => Some("QUARTER"),
+        "year" => Some("YEAR"),
+        _ => None,
+    }
+}
+
+pub fn pay_frequency(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "weekly" => Some("WEEKLY"),
+        "every other week" | "biweekly" => Some("BIWEEKLY"),
+        "twice a month" | "semimonthly" => Some("SEMIMONTHLY"),
+        "monthly" => Some("MONTHLY"),
+        "quarterly" => Some("QUARTERLY"),
+        "twice a year" => Some("SEMIANNUALLY"),
+        "annually" | "yearly" => Some("ANNUALLY"),
+        _ => None,
+    }
+}
+
+pub fn flsa_status(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "exempt" => Some("EXEMPT"),
+        "non-exempt" | "nonexempt" => Some("NONEXEMPT"),
+        _ => None,
+    }
+}
+
+pub fn employment_type(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
+        "full time" => Some("FULL_TIME"),
+        "part time" => Some("PART_TIME"),
+        "intern" => Some("INTERN"),
+        "contractor" | "contract" => Some("CONTRACTOR"),
+        "freelance" => Some("FREELANCE"),
+        _ => None,
+    }
+}
+
+/// A compensation row is one employment: its pay, with the job and employment status in effect
+/// when it started (or the earliest, for a row that predates them).
+fn employment_record(row: &Value, jobs: &[Value], statuses: &[Value]) -> Option<RemoteRecord> {
+    let remote_id = row.get("id").and_then(id_text)?;
+    let employee = row.get("employeeId").and_then(id_text)?;
+    let start = row.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned();
+    let job = in_effect(jobs, &employee, &start).or_else(|| in_effect(jobs, &employee, "9999"));
+    let status = in_effect(statuses, &employee, &start).or_else(|| in_effect(statuses, &employee, "9999"));
+    let mut f = Map::new();
+    let mut origins = Map::new();
+    f.insert("employee".into(), Value::String(employee));
+    f.insert("job_title".into(), job.map_or(Value::Null, |j| text(j, "jobTitle")));
+    let rate = row.get("rate");
+    let amount = rate.and_then(|r| r.get("value")).and_then(Value::as_str).and_then(|v| v.parse::<f64>().ok());
+    f.insert("pay_rate".into(), amount.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
+    enum_field(&mut f, &mut origins, "pay_period", text(row, "paidPer"), pay_period);
+    enum_field(&mut f, &mut origins, "pay_frequency", text(row, "paySchedule"), pay_frequency);
+    f.insert("pay_currency".into(), rate.and_then(|r| r.get("currency")).cloned().unwrap_or(Value::Null));
+    f.insert("pay_group".into(), Value::Null);
+    enum_field(&mut f, &mut origins, "flsa_status", text(row, "exempt"), flsa_status);
+    f.insert("effective_date".into(), Value::String(start));
+    let employment_status = status.map_or(Value::Null, |s| text(s, "employmentStatus"));
+    enum_field(&mut f, &mut origins, "employment_type", employment_status, employment_type);
+    let mut remote_data = vec![json!({ "path": "/api/v1/employees/all/tables/compensation", "data": row })];
+    if let Some(job) = job {
+        remote_data.push(json!({ "path": "/api/v1/employees/all/tables/jobInfo", "data": job }));
+    }
+    Some(RemoteRecord { remote_id, fields: f, enum_origins: origins, remote_data })
 }
 
 fn text(v: &Value, key: &str) -> Value {

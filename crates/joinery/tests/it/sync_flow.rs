@@ -85,7 +85,32 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
             )
         })
         .collect();
-    assert_eq!(summary, [("hris.Company", "DONE", "DONE", false), ("hris.Employee", "DONE", "DONE", false)]);
+    let models: Vec<&str> = summary.iter().map(|s| s.0).collect();
+    assert_eq!(
+        models,
+        ["hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"]
+    );
+    assert!(summary.iter().all(|s| (s.1, s.2, s.3) == ("DONE", "DONE", false)), "{summary:?}");
+
+    // Relations resolve to the synced rows: team, groups, location and employments.
+    let id = ids[0];
+    let path = format!("/api/hris/v1/employees?remote_id={id}&expand=team,groups,work_location,employments");
+    let res = t.with_account(Method::GET, &path, &token).send().await.unwrap();
+    let (_, body) = json(res).await;
+    let e = &body["results"][0];
+    assert_eq!(e["team"]["name"].as_str(), world.field(id, "department").unwrap().as_deref(), "{e}");
+    assert_eq!(e["work_location"]["name"].as_str(), world.field(id, "location").unwrap().as_deref(), "{e}");
+    let group_types: BTreeSet<&str> =
+        e["groups"].as_array().unwrap().iter().map(|g| g["type"].as_str().unwrap()).collect();
+    assert_eq!(group_types, BTreeSet::from(["BUSINESS_UNIT", "DEPARTMENT"]), "{e}");
+    let employments = e["employments"].as_array().unwrap();
+    assert!(!employments.is_empty(), "{e}");
+    assert!(employments.iter().all(|m| m["pay_rate"].is_number() && m["effective_date"].is_string()), "{e}");
+    let employment_type = employments[0]["employment_type"].as_str().unwrap().to_owned();
+    let path = format!("/api/hris/v1/employees?employment_type={employment_type}&remote_id={id}");
+    let res = t.with_account(Method::GET, &path, &token).send().await.unwrap();
+    let (_, filtered) = json(res).await;
+    assert_eq!(filtered["results"].as_array().unwrap().len(), 1, "employment_type filters through employments");
     let modified = |rows: &[Value]| -> BTreeMap<String, (String, bool)> {
         rows.iter()
             .map(|e| {
