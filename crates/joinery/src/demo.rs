@@ -43,7 +43,7 @@ pub async fn start(
             client_secret: Some(demo::GUSTO_CLIENT_SECRET.into()),
         },
     );
-    let api_key = crate::server::create_api_key(storage, hasher, ORGANIZATION).await?;
+    let api_key = crate::api_keys::create(storage, hasher, ORGANIZATION).await?;
     tracing::info!(bamboohr = %bamboo.base_url, gusto = %gusto.base_url, "demo provider emulators are running");
     Ok(Demo { emulators: vec![bamboo, gusto], api_key })
 }

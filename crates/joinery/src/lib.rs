@@ -1,6 +1,7 @@
 //! The Joinery server as a library: configuration, start-up and shutdown. `main.rs` is the CLI
 //! over it, and the integration tests start the same server in-process on port 0.
 
+mod api_keys;
 pub mod config;
 pub mod demo;
 pub mod secrets;

@@ -9,13 +9,15 @@ use anyhow::Context;
 use joinery_api::AppStateInner;
 use joinery_connectors::{ProviderHttp, ProviderSettings};
 use joinery_domain::crypto::{Keyring, context};
-use joinery_domain::tokens::{TokenHasher, TokenKind, api_key_hint, generate_api_key};
+use joinery_domain::tokens::TokenHasher;
 use joinery_storage::{BackendKind, Storage, StorageOptions, now_micros};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::api_keys;
+pub use crate::api_keys::create as create_api_key;
 use crate::demo::{self, Demo};
 use crate::{Config, secrets};
 
@@ -47,19 +49,6 @@ pub async fn open(config: &Config) -> anyhow::Result<(Storage, TokenHasher)> {
     Ok((storage, TokenHasher::new(&secret)))
 }
 
-/// Creates an API key for `organization` (creating the organization if needed) and returns it.
-pub async fn create_api_key(storage: &Storage, hasher: &TokenHasher, organization: &str) -> anyhow::Result<String> {
-    let (org, _) = storage.ensure_organization(organization).await?;
-    issue_api_key(storage, hasher, org.id).await
-}
-
-/// Generates a key, stores its hash, and returns the key (the only time it exists in the clear).
-async fn issue_api_key(storage: &Storage, hasher: &TokenHasher, organization_id: uuid::Uuid) -> anyhow::Result<String> {
-    let key = generate_api_key();
-    storage.insert_api_key(organization_id, &hasher.hash(TokenKind::ApiKey, &key), &api_key_hint(&key)).await?;
-    Ok(key)
-}
-
 /// On an empty database, creates the `default` organization and an API key for it. Returns the
 /// key when this call created it (with several processes starting at once, only one does).
 pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Result<Option<String>> {
@@ -70,7 +59,7 @@ pub async fn bootstrap(storage: &Storage, hasher: &TokenHasher) -> anyhow::Resul
     if !created {
         return Ok(None);
     }
-    Ok(Some(issue_api_key(storage, hasher, org.id).await?))
+    Ok(Some(api_keys::issue(storage, hasher, org.id).await?))
 }
 
 /// Provider settings from configuration.
