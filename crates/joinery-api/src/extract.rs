@@ -79,6 +79,13 @@ impl FromRequestParts<AppState> for AccountAuth {
                 if account.organization_id == organization_id
                     && state.hasher.verify(TokenKind::AccountToken, token, &account.account_token_hash) =>
             {
+                let mut account = account;
+                // Activity keeps an account from going IDLE; recorded at most hourly.
+                let now = joinery_storage::now_micros();
+                if account.last_active_at.is_none_or(|at| at < now - 3_600_000_000) {
+                    state.storage.touch_linked_account(account.id, now).await?;
+                    account.last_active_at = Some(now);
+                }
                 Ok(AccountAuth { account })
             }
             _ => Err(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN)),

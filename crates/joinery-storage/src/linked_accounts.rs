@@ -22,7 +22,21 @@ const COLUMNS: &str = "id, organization_id, category, integration, end_user_orig
     AND o.integration = linked_accounts.integration AND o.instance_id = linked_accounts.instance_id \
     AND (o.created_at < linked_accounts.created_at \
     OR (o.created_at = linked_accounts.created_at AND o.id < linked_accounts.id))) AS is_duplicate, \
-    is_test_account, scopes, are_syncs_disabled, integration_specific_config, created_at, completed_at, updated_at";
+    is_test_account, scopes, are_syncs_disabled, integration_specific_config, created_at, completed_at, updated_at, \
+    last_active_at, (SELECT MAX(s.last_sync_finished) FROM sync_status s WHERE s.linked_account_id = linked_accounts.id \
+    AND s.last_sync_result = 'DONE') AS last_synced_at";
+
+/// Merge: an account is IDLE after two weeks without a successful sync or an API request.
+pub const IDLE_AFTER_MICROS: i64 = 14 * 24 * 3600 * 1_000_000;
+
+/// SQL: the account has been quiet since `$cutoff` (bound by the caller at `{cutoff}`).
+fn quiet_since(cutoff: &str) -> String {
+    format!(
+        "(COALESCE(completed_at, created_at) < {cutoff} AND COALESCE(last_active_at, 0) < {cutoff} \
+         AND COALESCE((SELECT MAX(s.last_sync_finished) FROM sync_status s WHERE s.linked_account_id = linked_accounts.id \
+         AND s.last_sync_result = 'DONE'), 0) < {cutoff})"
+    )
+}
 
 #[derive(Clone, PartialEq, sqlx::FromRow)]
 pub struct LinkedAccount {
@@ -51,6 +65,19 @@ pub struct LinkedAccount {
     pub created_at: i64,
     pub completed_at: Option<i64>,
     pub updated_at: i64,
+    /// Last account-token request (recorded at most hourly).
+    pub last_active_at: Option<i64>,
+    /// Last successful sync of any model.
+    pub last_synced_at: Option<i64>,
+}
+
+impl LinkedAccount {
+    /// The status as the API shows it: a COMPLETE account quiet for two weeks is IDLE.
+    pub fn effective_status(&self, now: i64) -> &str {
+        let last = [self.completed_at, self.last_active_at, self.last_synced_at].into_iter().flatten().max();
+        let quiet = last.unwrap_or(self.created_at) < now - IDLE_AFTER_MICROS;
+        if self.status == status::COMPLETE && quiet { status::IDLE } else { &self.status }
+    }
 }
 
 impl std::fmt::Debug for LinkedAccount {
@@ -438,8 +465,20 @@ impl Storage {
             if let Some(name) = &filter.end_user_organization_name {
                 query.push(" AND end_user_organization_name = ").push_bind(name);
             }
-            if let Some(status) = &filter.status {
-                query.push(" AND status = ").push_bind(status);
+            if let Some(wanted) = &filter.status {
+                // IDLE is COMPLETE gone quiet (see `effective_status`).
+                let cutoff = crate::now_micros() - IDLE_AFTER_MICROS;
+                match wanted.as_str() {
+                    status::IDLE => {
+                        query.push(format!(" AND status = 'COMPLETE' AND {}", quiet_since(&cutoff.to_string())));
+                    }
+                    status::COMPLETE => {
+                        query.push(format!(" AND status = 'COMPLETE' AND NOT {}", quiet_since(&cutoff.to_string())));
+                    }
+                    _ => {
+                        query.push(" AND status = ").push_bind(wanted);
+                    }
+                }
             }
             let empty_list = filter.end_user_origin_ids.as_ref().is_some_and(Vec::is_empty)
                 || filter.integrations.as_ref().is_some_and(Vec::is_empty)
@@ -605,6 +644,18 @@ impl Storage {
             .rows_affected()
         });
         Ok(updated == 1)
+    }
+
+    /// Records that the account was used through the API.
+    pub async fn touch_linked_account(&self, id: Uuid, now: i64) -> Result<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query("UPDATE linked_accounts SET last_active_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Sets an account's status (`RELINK_NEEDED` when the provider refuses its credentials).

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use joinery_domain::Category;
 use joinery_domain::integrations::{self, Integration};
-use joinery_storage::{AccountPosition, LinkedAccount, LinkedAccountFilter, status};
+use joinery_storage::{AccountPosition, LinkedAccount, LinkedAccountFilter, now_micros, status};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -99,10 +99,11 @@ fn integration_of(account: &LinkedAccount) -> Result<&'static Integration, ApiEr
 
 fn details_and_actions(state: &AppStateInner, account: LinkedAccount) -> Result<AccountDetailsAndActions, ApiError> {
     let i = integration_of(&account)?;
+    let status = account.effective_status(now_micros()).to_owned();
     Ok(AccountDetailsAndActions {
         id: account.id.to_string(),
         category: account.category,
-        status: account.status,
+        status,
         status_detail: account.status_detail.unwrap_or_default(),
         end_user_origin_id: account.end_user_origin_id,
         end_user_organization_name: account.end_user_organization_name,
@@ -269,6 +270,7 @@ async fn account_details(
 ) -> Result<Json<AccountDetails>, ApiError> {
     let account = auth.account;
     let i = integration_of(&account)?;
+    let status = account.effective_status(now_micros()).to_owned();
     Ok(Json(AccountDetails {
         id: account.id.to_string(),
         integration: i.name.to_owned(),
@@ -277,7 +279,7 @@ async fn account_details(
         end_user_origin_id: account.end_user_origin_id,
         end_user_organization_name: account.end_user_organization_name,
         end_user_email_address: account.end_user_email_address,
-        status: account.status,
+        status,
         webhook_listener_url: None,
         is_duplicate: Some(account.is_duplicate),
         account_type: "PRODUCTION",

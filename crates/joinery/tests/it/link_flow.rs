@@ -26,6 +26,7 @@ on_both_backends!(
     rotated_keys_reseal_every_account,
     forged_secrets_are_refused,
     duplicate_flags_survive_relinks_and_odd_filters_are_4xx,
+    quiet_accounts_are_idle_until_used,
 );
 
 async fn session_lists_what_the_token_offers(backend: Backend) {
@@ -700,5 +701,47 @@ async fn duplicate_flags_survive_relinks_and_odd_filters_are_4xx(backend: Backen
         assert_eq!(status, 400, "{param}: {body}");
         assert_eq!(body[param][0], "Null characters are not allowed.");
     }
+    t.stop().await;
+}
+
+async fn exec(t: &LinkTestServer, sql: &str) {
+    use sqlx::Connection;
+    if t.db.url.starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(&t.db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&t.db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+async fn quiet_accounts_are_idle_until_used(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let token = t.link_token_for(&t.key, "u1", json!({})).await;
+    let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+    let account = uuid::Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while t.storage().active_sync_job(account).await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the initial sync did not finish");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(linked_accounts(&t, &t.key, "?status=COMPLETE").await.len(), 1);
+    assert!(linked_accounts(&t, &t.key, "?status=IDLE").await.is_empty());
+
+    // Three weeks without a sync or a request.
+    let old = joinery_storage::now_micros() - 21 * 24 * 3600 * 1_000_000;
+    exec(&t, &format!("UPDATE linked_accounts SET created_at = {old}, completed_at = {old}, last_active_at = NULL"))
+        .await;
+    exec(&t, &format!("UPDATE sync_status SET last_sync_finished = {old}")).await;
+    let idle = linked_accounts(&t, &t.key, "?status=IDLE").await;
+    assert_eq!((idle.len(), idle[0]["status"].as_str()), (1, Some("IDLE")));
+    assert!(linked_accounts(&t, &t.key, "?status=COMPLETE").await.is_empty());
+
+    // A request with its account token is activity.
+    let account_token = exchanged["account_token"].as_str().unwrap();
+    let res = t.with_account(Method::GET, "/api/hris/v1/account-details", account_token).send().await.unwrap();
+    let (_, details) = json(res).await;
+    assert_eq!(details["status"], "COMPLETE");
+    assert_eq!(linked_accounts(&t, &t.key, "?status=COMPLETE").await.len(), 1);
     t.stop().await;
 }
