@@ -66,6 +66,7 @@
       p_LINK_TOKEN_INVALID: "This link is not valid",
       p_LINK_TOKEN_EXPIRED: "This link has expired",
       p_LINK_TOKEN_USED: "This link has already been used",
+      p_LINK_TOKEN_LOCKED: "Too many failed attempts with this link",
     },
     de: {
       title: "Joinery Link",
@@ -126,6 +127,7 @@
       p_LINK_TOKEN_INVALID: "Dieser Link ist ungültig",
       p_LINK_TOKEN_EXPIRED: "Dieser Link ist abgelaufen",
       p_LINK_TOKEN_USED: "Dieser Link wurde bereits verwendet",
+      p_LINK_TOKEN_LOCKED: "Zu viele fehlgeschlagene Versuche mit diesem Link",
     },
   };
 
@@ -298,7 +300,8 @@
   }
 
   function fatal(problemType, detail) {
-    const key = "p_" + (problemType === "LINK_TOKEN_EXPIRED" || problemType === "LINK_TOKEN_USED" ? problemType : "LINK_TOKEN_INVALID");
+    const known = ["LINK_TOKEN_EXPIRED", "LINK_TOKEN_USED", "LINK_TOKEN_LOCKED"];
+    const key = "p_" + (known.includes(problemType) ? problemType : "LINK_TOKEN_INVALID");
     post("error", { detail: detail || t(key) });
     setAccent(null);
     show(status("bad", t(key), [t("token_text")]));

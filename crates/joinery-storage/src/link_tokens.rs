@@ -61,9 +61,11 @@ pub struct LinkTokenRecord {
     pub created_at: i64,
     pub expires_at: i64,
     pub consumed_at: Option<i64>,
+    /// Credential checks the provider refused with this token.
+    pub failed_attempts: i32,
 }
 
-type SelectedRow = (Uuid, Uuid, Vec<u8>, Json<LinkTokenRequest>, i64, i64, Option<i64>);
+type SelectedRow = (Uuid, Uuid, Vec<u8>, Json<LinkTokenRequest>, i64, i64, Option<i64>, i32);
 
 impl Storage {
     /// Stores a link token. Concurrent calls are committed together (see `group_commit`).
@@ -76,16 +78,38 @@ impl Storage {
     pub async fn find_link_token(&self, id: Uuid) -> Result<Option<LinkTokenRecord>> {
         let row: Option<SelectedRow> = with_pool!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT id, organization_id, token_hash, request, created_at, expires_at, consumed_at \
-                 FROM link_tokens WHERE id = $1",
+                "SELECT id, organization_id, token_hash, request, created_at, expires_at, consumed_at, \
+                 failed_attempts FROM link_tokens WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
             .await?
         });
-        Ok(row.map(|(id, organization_id, token_hash, Json(request), created_at, expires_at, consumed_at)| {
-            LinkTokenRecord { id, organization_id, token_hash, request, created_at, expires_at, consumed_at }
-        }))
+        Ok(row.map(
+            |(id, organization_id, token_hash, Json(request), created_at, expires_at, consumed_at, failed_attempts)| {
+                LinkTokenRecord {
+                    id,
+                    organization_id,
+                    token_hash,
+                    request,
+                    created_at,
+                    expires_at,
+                    consumed_at,
+                    failed_attempts,
+                }
+            },
+        ))
+    }
+
+    /// Counts a refused credential check against a link token.
+    pub async fn record_failed_link_attempt(&self, id: Uuid) -> Result<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query("UPDATE link_tokens SET failed_attempts = failed_attempts + 1 WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Deletes link tokens that expired before `cutoff` (microseconds), in bounded batches so a

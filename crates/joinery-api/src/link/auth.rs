@@ -15,7 +15,12 @@ pub enum TokenProblem {
     Invalid,
     Expired,
     Used,
+    /// Too many refused credential checks.
+    Locked,
 }
+
+/// Refused credential checks a link token survives; the next request is refused.
+pub const MAX_FAILED_ATTEMPTS: i32 = 10;
 
 impl TokenProblem {
     pub const fn as_str(self) -> &'static str {
@@ -23,6 +28,7 @@ impl TokenProblem {
             TokenProblem::Invalid => "LINK_TOKEN_INVALID",
             TokenProblem::Expired => "LINK_TOKEN_EXPIRED",
             TokenProblem::Used => "LINK_TOKEN_USED",
+            TokenProblem::Locked => "LINK_TOKEN_LOCKED",
         }
     }
 
@@ -31,6 +37,7 @@ impl TokenProblem {
             TokenProblem::Invalid => "The link token is missing or invalid.",
             TokenProblem::Expired => "The link token has expired; ask for a new link.",
             TokenProblem::Used => "The link token has already been used to link an account; ask for a new link.",
+            TokenProblem::Locked => "Too many failed attempts with this link token; ask for a new link.",
         }
     }
 }
@@ -54,6 +61,9 @@ impl FromRequestParts<AppState> for LinkSession {
         }
         if record.expires_at <= now_micros() {
             return Err(TokenProblem::Expired.into());
+        }
+        if record.failed_attempts >= MAX_FAILED_ATTEMPTS {
+            return Err(TokenProblem::Locked.into());
         }
         Ok(LinkSession(record))
     }

@@ -198,8 +198,22 @@ async fn connect(
         .into());
     }
     let credentials = form_fields(connector, credentials)?;
-    let validated = connector.validate(&state.providers, &credentials).await?;
+    let validated = match connector.validate(&state.providers, &credentials).await {
+        Ok(validated) => validated,
+        Err(e) => {
+            if counts_as_failed_attempt(e.problem_type) {
+                state.storage.record_failed_link_attempt(token.id).await?;
+            }
+            return Err(e.into());
+        }
+    };
     Ok(Json(link::finish(&state, &token, connector, validated).await?))
+}
+
+/// The provider refused what the end user entered (not an outage, nor a typo caught locally).
+pub fn counts_as_failed_attempt(problem: joinery_connectors::ProblemType) -> bool {
+    use joinery_connectors::ProblemType::*;
+    matches!(problem, InvalidCredentials | UnknownInstance | MissingPermission | OAuthDenied)
 }
 
 // No Debug: it holds a token.

@@ -127,6 +127,11 @@ async fn oauth_callback(State(state): State<AppState>, query: RawQuery) -> Respo
             Err(e) => return crate::ApiError::Internal(e.to_string()).into_response(),
         },
         Err(e) => {
+            if crate::routes::link_api::counts_as_failed_attempt(e.problem_type)
+                && let Err(err) = state.storage.record_failed_link_attempt(attempt.link_token_id).await
+            {
+                return crate::ApiError::from(err).into_response();
+            }
             let problems = vec![StoredProblem {
                 detail: e.detail,
                 problem_type: e.problem_type.as_str().to_owned(),

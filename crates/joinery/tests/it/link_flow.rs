@@ -27,6 +27,7 @@ on_both_backends!(
     forged_secrets_are_refused,
     duplicate_flags_survive_relinks_and_odd_filters_are_4xx,
     quiet_accounts_are_idle_until_used,
+    repeated_refusals_lock_the_link_token,
 );
 
 async fn session_lists_what_the_token_offers(backend: Backend) {
@@ -743,5 +744,30 @@ async fn quiet_accounts_are_idle_until_used(backend: Backend) {
     let (_, details) = json(res).await;
     assert_eq!(details["status"], "COMPLETE");
     assert_eq!(linked_accounts(&t, &t.key, "?status=COMPLETE").await.len(), 1);
+    t.stop().await;
+}
+
+async fn repeated_refusals_lock_the_link_token(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let token = t.link_token_for(&t.key, "u1", json!({})).await;
+    let wrong =
+        json!({"integration": "bamboohr", "credentials": {"company_domain": BAMBOO_DOMAIN, "api_key": "wrong"}});
+    // Typos caught locally do not count.
+    let typo = json!({"integration": "bamboohr", "credentials": {"company_domain": "a b", "api_key": "x"}});
+    for _ in 0..3 {
+        assert_eq!(t.link_post("/api/link/v1/connect", &token, &typo).await.0, 400);
+    }
+    for attempt in 1..=10 {
+        let (status, body) = t.link_post("/api/link/v1/connect", &token, &wrong).await;
+        assert_eq!((status, problem(&body).0), (400, "INVALID_CREDENTIALS"), "attempt {attempt}");
+    }
+    let (status, body) = t.link_get("/api/link/v1/session", &token).await;
+    assert_eq!((status, body["problem_type"].as_str()), (401, Some("LINK_TOKEN_LOCKED")), "{body}");
+    let right =
+        json!({"integration": "bamboohr", "credentials": {"company_domain": BAMBOO_DOMAIN, "api_key": BAMBOO_KEY}});
+    assert_eq!(t.link_post("/api/link/v1/connect", &token, &right).await.0, 401, "even right credentials");
+    // Another link token is unaffected.
+    let other = t.link_token_for(&t.key, "u2", json!({})).await;
+    t.connect_bamboohr(&other, BAMBOO_KEY).await;
     t.stop().await;
 }
