@@ -130,6 +130,47 @@ impl Storage {
         Ok(updated == 1)
     }
 
+    /// Queues a PERIODIC sync for every complete account (syncs not disabled) whose last sync
+    /// job ended longer ago than its organization's interval (`default_interval_secs` when the
+    /// organization has none) and that has no job pending. Returns how many were queued.
+    pub async fn enqueue_periodic_syncs(&self, now: i64, default_interval_secs: i64) -> Result<u64> {
+        let due: Vec<Uuid> = with_pool!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT la.id FROM linked_accounts la JOIN organizations o ON o.id = la.organization_id \
+                 WHERE la.status = 'COMPLETE' AND NOT la.are_syncs_disabled \
+                 AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.linked_account_id = la.id \
+                 AND j.state IN ('QUEUED', 'RUNNING')) \
+                 AND COALESCE((SELECT MAX(j.finished_at) FROM sync_jobs j WHERE j.linked_account_id = la.id), \
+                 la.completed_at, la.created_at) < $1 - COALESCE(o.sync_interval_secs, $2) * 1000000 \
+                 ORDER BY la.id LIMIT 500",
+            )
+            .bind(now)
+            .bind(default_interval_secs)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut queued = 0;
+        for account in due {
+            // Another worker may queue it first: then this is a no-op.
+            if self.enqueue_sync(account, "PERIODIC", now, now).await?.is_some() {
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Sets an organization's sync interval (None: the server default).
+    pub async fn set_sync_interval(&self, organization_id: Uuid, secs: Option<i64>) -> Result<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query("UPDATE organizations SET sync_interval_secs = $1 WHERE id = $2")
+                .bind(secs)
+                .bind(organization_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// The account's job that is queued or running, if any: (kind, state).
     pub async fn active_sync_job(&self, linked_account_id: Uuid) -> Result<Option<(String, String)>> {
         Ok(with_pool!(self, read, |pool| {
@@ -218,6 +259,41 @@ mod tests {
             one_active_job_per_account_leases_and_retries(s.clone()).await;
             s.close().await;
         }
+    }
+
+    #[tokio::test]
+    async fn periodic_syncs_follow_the_interval_sqlite() {
+        let (s, _dir) = test_support::sqlite().await;
+        periodic_syncs_follow_the_interval(s).await;
+    }
+
+    #[tokio::test]
+    async fn periodic_syncs_follow_the_interval_postgres() {
+        if let Some((s, _guard)) = test_support::postgres().await {
+            periodic_syncs_follow_the_interval(s.clone()).await;
+            s.close().await;
+        }
+    }
+
+    async fn periodic_syncs_follow_the_interval(s: Storage) {
+        let hour = 3_600_000_000i64;
+        let account = test_support::linked_account(&s, "o1").await; // created at 0
+        let now = 100 * hour;
+        // Never synced, linked long ago: due under a 24 h default.
+        assert_eq!(s.enqueue_periodic_syncs(now, 24 * 3600).await.unwrap(), 1);
+        assert_eq!(s.enqueue_periodic_syncs(now, 24 * 3600).await.unwrap(), 0, "already pending");
+        let job = s.claim_sync_job("w", now, now + hour).await.unwrap().unwrap();
+        assert_eq!((job.kind.as_str(), job.linked_account_id), ("PERIODIC", account));
+        assert!(s.finish_sync_job(job.id, "w", job_state::DONE, None, None, now).await.unwrap());
+        // Just synced: not due until the interval passed.
+        assert_eq!(s.enqueue_periodic_syncs(now + 23 * hour, 24 * 3600).await.unwrap(), 0);
+        assert_eq!(s.enqueue_periodic_syncs(now + 25 * hour, 24 * 3600).await.unwrap(), 1);
+        // The organization's own interval wins over the default.
+        let job = s.claim_sync_job("w", now + 25 * hour, now + 26 * hour).await.unwrap().unwrap();
+        s.finish_sync_job(job.id, "w", job_state::DONE, None, None, now + 25 * hour).await.unwrap();
+        let (org, _) = s.ensure_organization("acme").await.unwrap();
+        s.set_sync_interval(org.id, Some(3600)).await.unwrap();
+        assert_eq!(s.enqueue_periodic_syncs(now + 27 * hour, 24 * 3600).await.unwrap(), 1);
     }
 
     async fn one_active_job_per_account_leases_and_retries(s: Storage) {

@@ -27,6 +27,8 @@ pub struct Syncer {
     pub storage: Storage,
     pub keyring: Keyring,
     pub providers: ProviderHttp,
+    /// How often accounts are synced when their organization sets no interval.
+    pub default_interval_secs: i64,
 }
 
 /// Why a sync stopped.

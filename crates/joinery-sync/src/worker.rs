@@ -14,6 +14,8 @@ use crate::{SyncFailure, Syncer};
 const LEASE: Duration = Duration::from_secs(60);
 /// How often an idle worker looks for due jobs.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often a worker looks for accounts due for their periodic sync.
+const PERIODIC_CHECK: Duration = Duration::from_secs(60);
 /// Transient failures are retried this many times, with growing delays.
 const MAX_ATTEMPTS: i32 = 5;
 
@@ -33,9 +35,18 @@ impl WorkerHandle {
 pub fn spawn(syncer: Arc<Syncer>, name: String) -> WorkerHandle {
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
+        let mut next_periodic_check = tokio::time::Instant::now();
         loop {
             if *stopped.borrow() {
                 break;
+            }
+            if tokio::time::Instant::now() >= next_periodic_check {
+                next_periodic_check += PERIODIC_CHECK;
+                match syncer.storage.enqueue_periodic_syncs(now_micros(), syncer.default_interval_secs).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(queued = n, "periodic syncs queued"),
+                    Err(e) => tracing::warn!(error = %e, "queueing periodic syncs failed"),
+                }
             }
             let claimed = match run_one(&syncer, &name).await {
                 Ok(claimed) => claimed,

@@ -47,6 +47,9 @@ pub struct Config {
     /// Do not run the embedded sync worker in `serve` (`serve --no-worker`); a flag only.
     #[serde(skip)]
     pub no_worker: bool,
+    /// Hours between periodic syncs of a linked account, unless its organization sets its own
+    /// (`JOINERY_SYNC_INTERVAL_HOURS`; `joinery sync-interval` per organization).
+    pub sync_interval_hours: u32,
     /// PostgreSQL pool size, or SQLite reader connections.
     pub database_max_connections: u32,
     /// `text` or `json` logs on stderr (`JOINERY_LOG_FORMAT`).
@@ -77,6 +80,7 @@ impl std::fmt::Debug for Config {
             .field("providers", &self.providers)
             .field("demo", &self.demo)
             .field("no_worker", &self.no_worker)
+            .field("sync_interval_hours", &self.sync_interval_hours)
             .field("database_max_connections", &self.database_max_connections)
             .field("log_format", &self.log_format)
             .finish()
@@ -126,6 +130,7 @@ impl Default for Config {
             providers: BTreeMap::new(),
             demo: false,
             no_worker: false,
+            sync_interval_hours: 24,
             database_max_connections: 8,
             log_format: LogFormat::Text,
         }
@@ -231,6 +236,7 @@ const KEYS: &[&str] = &[
     "encryption_key",
     "encryption_key_file",
     "encryption_retired_keys",
+    "sync_interval_hours",
     "database_max_connections",
     "log_format",
 ];

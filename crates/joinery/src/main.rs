@@ -59,6 +59,14 @@ enum Command {
     /// Enable or disable integrations for an organization.
     #[command(subcommand)]
     Integrations(Integrations),
+    /// Set how often an organization's linked accounts are synced.
+    SyncInterval {
+        #[arg(long)]
+        organization: String,
+        /// Hours between syncs; leave out to use the server's default (JOINERY_SYNC_INTERVAL_HOURS).
+        #[arg(long)]
+        hours: Option<u32>,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Manage the encryption of stored credentials.
@@ -148,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 storage: storage.clone(),
                 keyring: joinery::secrets::load_keyring(&config)?,
                 providers: server::provider_http(&config),
+                default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
             };
             let name = format!("worker-{}", std::process::id());
             eprintln!("sync worker {name} running; stop with SIGTERM or ctrl-c");
@@ -198,6 +207,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.accounts,
                 keyring.current_key_id()
             );
+            Ok(())
+        }
+        Command::SyncInterval { organization, hours } => {
+            anyhow::ensure!(hours != Some(0), "--hours must be at least 1");
+            let (storage, _) = server::open(&config).await?;
+            let (org, _) = storage.ensure_organization(organization.trim()).await?;
+            storage.set_sync_interval(org.id, hours.map(|h| i64::from(h) * 3600)).await?;
+            storage.close().await;
+            match hours {
+                Some(h) => eprintln!("{} syncs every {h} h", org.name),
+                None => eprintln!("{} syncs at the server's default interval", org.name),
+            }
             Ok(())
         }
         Command::Openapi => {

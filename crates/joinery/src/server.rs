@@ -216,6 +216,7 @@ pub async fn start(
             storage: storage.clone(),
             keyring: secrets::load_keyring(config).expect("the keyring loaded a moment ago"),
             providers: providers.clone(),
+            default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
         };
         joinery_sync::worker::spawn(std::sync::Arc::new(syncer), format!("serve-{}-{}", std::process::id(), addr))
     });

@@ -172,3 +172,23 @@ fn bad_configuration_is_reported_not_panicked() {
     let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert!(stderr.contains("listen") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn sync_interval_is_set_per_organization() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = joinery(&db).args(["sync-interval", "--organization", "acme", "--hours", "0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--hours must be at least 1"));
+    let out = joinery(&db).args(["sync-interval", "--organization", "acme", "--hours", "6"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("acme syncs every 6 h"));
+    let (storage, _) = joinery::server::open(&db.config()).await.unwrap();
+    let interval: Option<i64> = sqlx::query_scalar("SELECT sync_interval_secs FROM organizations WHERE name = 'acme'")
+        .fetch_one(&sqlx::SqlitePool::connect(&db.url).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(interval, Some(6 * 3600));
+    storage.close().await;
+    let out = joinery(&db).args(["sync-interval", "--organization", "acme"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("default interval"));
+}
