@@ -1,7 +1,6 @@
 //! The mutation API tests use to change a company while the emulator serves it.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 use super::lists::{self, ListId};
@@ -12,38 +11,7 @@ use super::world::{
 use crate::Clock;
 use crate::data::{Date, Person, timestamp};
 
-/// Why a change through the mutation API was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WorldError {
-    UnknownCompany(String),
-    /// No such employee (or it was deleted).
-    UnknownEmployee(u64),
-    UnknownField(String),
-    /// The field is computed (e.g. `status`, `displayName`) or kept in a table other than
-    /// `jobInfo` (e.g. `payRate`): change the table instead.
-    ReadOnlyField(String),
-    InvalidValue {
-        field: String,
-        value: String,
-        reason: String,
-    },
-    UnknownRow(u64),
-}
-
-impl fmt::Display for WorldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WorldError::UnknownCompany(domain) => write!(f, "no company {domain:?}"),
-            WorldError::UnknownEmployee(id) => write!(f, "no employee {id}"),
-            WorldError::UnknownField(field) => write!(f, "no field {field:?}"),
-            WorldError::ReadOnlyField(field) => write!(f, "field {field:?} cannot be set directly"),
-            WorldError::InvalidValue { field, value, reason } => write!(f, "{field} = {value:?}: {reason}"),
-            WorldError::UnknownRow(id) => write!(f, "no table row {id}"),
-        }
-    }
-}
-
-impl std::error::Error for WorldError {}
+pub use super::world::WorldError;
 
 /// Test access to the data of every company an emulator serves. Cloning is cheap (one `Arc`).
 #[derive(Clone)]

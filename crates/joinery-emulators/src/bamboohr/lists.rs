@@ -4,6 +4,17 @@
 
 use std::sync::OnceLock;
 
+/// The ethnicity list's options (generated employees pick from them).
+pub(crate) const ETHNICITIES: &[&str] = &[
+    "White",
+    "Black or African American",
+    "Hispanic or Latino",
+    "Asian",
+    "Two or More Races",
+    "American Indian or Alaska Native",
+    "Native Hawaiian or Other Pacific Islander",
+];
+
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
@@ -156,7 +167,7 @@ fn definitions() -> Vec<Def> {
             vec!["Single", "Married", "Domestic Partnership", "Divorced", "Widowed"],
             &[],
         ),
-        (ListId::Ethnicity, 31, "ethnicity", "Ethnicity", true, crate::bamboohr::world::ETHNICITIES.to_vec(), &[]),
+        (ListId::Ethnicity, 31, "ethnicity", "Ethnicity", true, ETHNICITIES.to_vec(), &[]),
     ]
 }
 

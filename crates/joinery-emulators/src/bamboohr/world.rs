@@ -7,9 +7,9 @@
 //! clock, so `GET /v1/employees/changed?since=<anything after 2026-07-01>` reports exactly them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
-use super::handle::WorldError;
 use super::lists::{self, ListId};
 use super::{Company, RateLimit};
 use crate::Clock;
@@ -77,15 +77,6 @@ pub(crate) struct Extras {
 }
 
 const MARITAL: &[&str] = &["Single", "Married", "Married", "Domestic Partnership", "Divorced", "Widowed"];
-pub(crate) const ETHNICITIES: &[&str] = &[
-    "White",
-    "Black or African American",
-    "Hispanic or Latino",
-    "Asian",
-    "Two or More Races",
-    "American Indian or Alaska Native",
-    "Native Hawaiian or Other Pacific Islander",
-];
 const STREETS: &[&str] = &["Oak", "Maple", "Cedar", "Pine", "Elm", "Lake", "Hill", "Park", "Washington", "Sunset"];
 const STREET_KINDS: &[&str] = &["St", "Ave", "Blvd", "Rd", "Ln", "Way"];
 
@@ -93,7 +84,7 @@ impl Extras {
     pub(crate) fn generate(seed: u64, p: &Person) -> Extras {
         let mut r = Rng::new(seed, p.index as u64, 2);
         let marital_status = r.pick(MARITAL);
-        let ethnicity = r.chance(85).then(|| r.pick(ETHNICITIES));
+        let ethnicity = r.chance(85).then(|| r.pick(lists::ETHNICITIES));
         // Never 000, 666 or 9xx in the area number, as issued numbers are.
         let area = 1 + r.below(665);
         let ssn = format!("{:03}-{:02}-{:04}", area, 1 + r.below(99), 1 + r.below(9999));
@@ -787,6 +778,39 @@ impl<'a> Emp<'a> {
         }
     }
 }
+
+/// Why a change through the mutation API was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorldError {
+    UnknownCompany(String),
+    /// No such employee (or it was deleted).
+    UnknownEmployee(u64),
+    UnknownField(String),
+    /// The field is computed (e.g. `status`, `displayName`) or kept in a table other than
+    /// `jobInfo` (e.g. `payRate`): change the table instead.
+    ReadOnlyField(String),
+    InvalidValue {
+        field: String,
+        value: String,
+        reason: String,
+    },
+    UnknownRow(u64),
+}
+
+impl fmt::Display for WorldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorldError::UnknownCompany(domain) => write!(f, "no company {domain:?}"),
+            WorldError::UnknownEmployee(id) => write!(f, "no employee {id}"),
+            WorldError::UnknownField(field) => write!(f, "no field {field:?}"),
+            WorldError::ReadOnlyField(field) => write!(f, "field {field:?} cannot be set directly"),
+            WorldError::InvalidValue { field, value, reason } => write!(f, "{field} = {value:?}: {reason}"),
+            WorldError::UnknownRow(id) => write!(f, "no table row {id}"),
+        }
+    }
+}
+
+impl std::error::Error for WorldError {}
 
 #[cfg(test)]
 mod tests {
