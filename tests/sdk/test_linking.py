@@ -206,11 +206,13 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
     headers = {"Authorization": f"Bearer {server.api_key}", "X-Account-Token": exchanged.account_token}
     deadline = time.monotonic() + 60
     while True:
-        first = with_account.hris.employees.list(page_size=100)
-        if first.results and not first.next:
+        statuses = with_account.hris.sync_status.list().results
+        if statuses and all(s.status == "DONE" for s in statuses):
             break
         assert time.monotonic() < deadline, "the initial sync did not finish in time"
         time.sleep(0.1)  # poll interval, bounded by the deadline
+    first = with_account.hris.employees.list(page_size=100)
+    assert first.results and not first.next
     total = len(first.results)
     assert total >= 10
 
@@ -244,10 +246,12 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
 
     statuses = with_account.hris.sync_status.list()
     assert {s.model_id for s in statuses.results} == {
-        "hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"
+        "hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee",
+        "hris.TimeOff", "hris.Dependent",
     }
     for path, schema in [
         ("locations", "PaginatedLocationList"), ("groups", "PaginatedGroupList"), ("employments", "PaginatedEmploymentList"),
+        ("time-off", "PaginatedTimeOffList"), ("dependents", "PaginatedDependentList"),
     ]:
         merge_schemas.validate("hris", schema, http.get(f"/api/hris/v1/{path}", headers=headers).json())
     assert all(s.status == "DONE" and not s.is_initial_sync for s in statuses.results)

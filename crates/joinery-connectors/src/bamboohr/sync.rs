@@ -12,8 +12,20 @@ use super::{COMPANY_DOMAIN, api};
 use crate::{AccountHttp, Credentials, RecordPage, RemoteRecord, SyncError};
 
 /// In dependency order: what employees point at comes first.
-pub const MODELS: &[&str] =
-    &["hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"];
+pub const MODELS: &[&str] = &[
+    "hris.Company",
+    "hris.Location",
+    "hris.Group",
+    "hris.Team",
+    "hris.Employment",
+    "hris.Employee",
+    "hris.TimeOff",
+    "hris.Dependent",
+];
+
+/// Time-off requests are read for this window around today (BambooHR requires a range).
+const TIME_OFF_PAST_DAYS: i64 = 2 * 365;
+const TIME_OFF_FUTURE_DAYS: i64 = 365;
 
 /// Report fields requested for employees.
 const EMPLOYEE_FIELDS: &[&str] = &[
@@ -148,6 +160,20 @@ pub async fn read(http: &AccountHttp, credentials: &Credentials, model: &'static
                 })
                 .collect();
             Ok(RecordPage { records, next: None })
+        }
+        "hris.TimeOff" => {
+            let today = time::OffsetDateTime::now_utc().date();
+            let day = |offset: i64| (today + time::Duration::days(offset)).to_string();
+            let path =
+                format!("time_off/requests?start={}&end={}", day(-TIME_OFF_PAST_DAYS), day(TIME_OFF_FUTURE_DAYS));
+            let requests = get_json(http, company, &key, &path).await?;
+            let records = requests.as_array().into_iter().flatten().filter_map(time_off_record).collect();
+            Ok(RecordPage { records, next: None })
+        }
+        "hris.Dependent" => {
+            let body = get_json(http, company, &key, "employeedependents").await?;
+            let rows = body.get("Employee Dependents").and_then(Value::as_array).cloned().unwrap_or_default();
+            Ok(RecordPage { records: rows.iter().filter_map(dependent_record).collect(), next: None })
         }
         _ => Err(SyncError::Protocol(format!("BambooHR does not sync {model}"))),
     }
@@ -300,6 +326,99 @@ fn employment_record(row: &Value, jobs: &[Value], statuses: &[Value]) -> Option<
         remote_data.push(json!({ "path": "/api/v1/employees/all/tables/jobInfo", "data": job }));
     }
     Some(RemoteRecord { remote_id, fields: f, enum_origins: origins, remote_data })
+}
+
+pub fn time_off_status(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "approved" => Some("APPROVED"),
+        "denied" | "declined" => Some("DECLINED"),
+        "requested" => Some("REQUESTED"),
+        "canceled" | "cancelled" => Some("CANCELLED"),
+        // Replaced by a newer version of the request.
+        "superceded" | "superseded" => Some("DELETED"),
+        _ => None,
+    }
+}
+
+pub fn request_type(v: &str) -> Option<&'static str> {
+    let v = v.to_ascii_lowercase();
+    Some(match v.as_str() {
+        s if s.contains("vacation") || s.contains("pto") || s.contains("holiday") => "VACATION",
+        s if s.contains("sick") => "SICK",
+        s if s.contains("bereavement") => "BEREAVEMENT",
+        s if s.contains("jury") => "JURY_DUTY",
+        s if s.contains("volunteer") => "VOLUNTEER",
+        s if s.contains("personal") => "PERSONAL",
+        _ => return None,
+    })
+}
+
+fn time_off_record(r: &Value) -> Option<RemoteRecord> {
+    let remote_id = r.get("id").and_then(id_text)?;
+    let mut f = Map::new();
+    let mut origins = Map::new();
+    f.insert("employee".into(), r.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
+    f.insert("approver".into(), Value::Null);
+    let status = r.get("status").map_or(Value::Null, |s| text(s, "status"));
+    enum_field(&mut f, &mut origins, "status", status, time_off_status);
+    let notes = r.get("notes");
+    f.insert("employee_note".into(), notes.map_or(Value::Null, |n| text(n, "employee")));
+    let amount = r.get("amount");
+    let unit = amount.map_or(Value::Null, |a| text(a, "unit"));
+    enum_field(&mut f, &mut origins, "units", unit, |u| match u.to_ascii_lowercase().as_str() {
+        "hours" => Some("HOURS"),
+        "days" => Some("DAYS"),
+        _ => None,
+    });
+    let value = amount.and_then(|a| a.get("amount")).and_then(|v| match v {
+        Value::String(s) => s.parse::<f64>().ok(),
+        other => other.as_f64(),
+    });
+    f.insert("amount".into(), value.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
+    let kind = r.get("type").map_or(Value::Null, |t| text(t, "name"));
+    enum_field(&mut f, &mut origins, "request_type", kind, request_type);
+    f.insert("start_time".into(), text(r, "start"));
+    f.insert("end_time".into(), text(r, "end"));
+    Some(RemoteRecord {
+        remote_id,
+        fields: f,
+        enum_origins: origins,
+        remote_data: vec![json!({ "path": "/api/v1/time_off/requests", "data": r })],
+    })
+}
+
+pub fn relationship(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "child" | "son" | "daughter" | "stepchild" => Some("CHILD"),
+        "spouse" | "husband" | "wife" => Some("SPOUSE"),
+        "domestic_partner" | "domestic partner" => Some("DOMESTIC_PARTNER"),
+        _ => None,
+    }
+}
+
+fn dependent_record(d: &Value) -> Option<RemoteRecord> {
+    let remote_id = d.get("id").and_then(id_text)?;
+    let mut f = Map::new();
+    let mut origins = Map::new();
+    f.insert("first_name".into(), text(d, "firstName"));
+    f.insert("middle_name".into(), text(d, "middleName"));
+    f.insert("last_name".into(), text(d, "lastName"));
+    enum_field(&mut f, &mut origins, "relationship", text(d, "relationship"), relationship);
+    f.insert("employee".into(), d.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
+    f.insert("date_of_birth".into(), text(d, "dateOfBirth"));
+    enum_field(&mut f, &mut origins, "gender", text(d, "gender"), gender);
+    let phone = [text(d, "homePhone"), text(d, "workPhone")].into_iter().find(|p| !p.is_null()).unwrap_or(Value::Null);
+    f.insert("phone_number".into(), phone);
+    f.insert("home_location".into(), Value::Null);
+    f.insert("is_student".into(), text(d, "isStudent").as_str().map_or(Value::Null, |s| Value::Bool(s == "yes")));
+    // BambooHR returns only a masked number; it is what the provider shares.
+    f.insert("ssn".into(), text(d, "maskedSSN"));
+    Some(RemoteRecord {
+        remote_id,
+        fields: f,
+        enum_origins: origins,
+        remote_data: vec![json!({ "path": "/api/v1/employeedependents", "data": d })],
+    })
 }
 
 fn text(v: &Value, key: &str) -> Value {

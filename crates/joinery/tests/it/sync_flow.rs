@@ -88,7 +88,52 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
     let models: Vec<&str> = summary.iter().map(|s| s.0).collect();
     assert_eq!(
         models,
-        ["hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee"]
+        [
+            "hris.Company",
+            "hris.Location",
+            "hris.Group",
+            "hris.Team",
+            "hris.Employment",
+            "hris.Employee",
+            "hris.TimeOff",
+            "hris.Dependent"
+        ]
+    );
+
+    // Time off and dependents: as many as the provider has, mapped to Merge's enums.
+    let client = reqwest::Client::new();
+    let provider = |path: String| {
+        let request = client
+            .get(format!("{}/api/gateway.php/{BAMBOO_DOMAIN}/v1/{path}", t.bamboohr.base_url))
+            .basic_auth(BAMBOO_KEY, Some("x"))
+            .header("Accept", "application/json");
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let (from, to) = (today - time::Duration::days(730), today + time::Duration::days(365));
+    let requests = provider(format!("time_off/requests?start={from}&end={to}")).await;
+    let res = t
+        .with_account(Method::GET, "/api/hris/v1/time-off?page_size=100&expand=employee", &token)
+        .send()
+        .await
+        .unwrap();
+    let (_, time_off) = json(res).await;
+    let synced = time_off["results"].as_array().unwrap();
+    assert_eq!(synced.len(), requests.as_array().unwrap().len().min(100));
+    assert!(!synced.is_empty());
+    assert!(
+        synced
+            .iter()
+            .all(|r| r["employee"]["first_name"].is_string() && r["start_time"].as_str().unwrap().ends_with('Z'))
+    );
+    let statuses = ["APPROVED", "DECLINED", "REQUESTED", "CANCELLED", "DELETED"];
+    assert!(synced.iter().all(|r| statuses.contains(&r["status"].as_str().unwrap())), "{time_off}");
+    let dependents = provider("employeedependents".into()).await;
+    let res = t.with_account(Method::GET, "/api/hris/v1/dependents?page_size=100", &token).send().await.unwrap();
+    let (_, synced) = json(res).await;
+    assert_eq!(
+        synced["results"].as_array().unwrap().len(),
+        dependents["Employee Dependents"].as_array().unwrap().len()
     );
     assert!(summary.iter().all(|s| (s.1, s.2, s.3) == ("DONE", "DONE", false)), "{summary:?}");
 
