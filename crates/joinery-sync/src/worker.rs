@@ -24,11 +24,19 @@ pub struct WorkerHandle {
     task: JoinHandle<()>,
 }
 
+/// How long a shutdown waits for the running job before abandoning it.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 impl WorkerHandle {
-    /// Stops claiming and waits for the running job (if any) to end.
-    pub async fn shutdown(self) {
+    /// Stops claiming, and gives the running job (if any) a few seconds to end. A job still
+    /// running then is abandoned: its lease lapses and a worker runs it again, which is safe
+    /// because syncs are idempotent.
+    pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        let _ = self.task.await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await.is_err() {
+            tracing::info!("shutting down mid-sync; the job will be resumed when its lease lapses");
+            self.task.abort();
+        }
     }
 }
 
