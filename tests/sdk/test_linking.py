@@ -258,3 +258,4 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
     merge_schemas.validate("hris", "PaginatedSyncStatusList", http.get("/api/hris/v1/sync-status", headers=headers).json())
     forced = with_account.hris.force_resync.sync_status_resync_create()
     assert {s.status for s in forced} == {"SYNCING"}
+    assert set(with_account.hris.groups.types_list().types) == {"DEPARTMENT", "BUSINESS_UNIT"}

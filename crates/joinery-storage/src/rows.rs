@@ -410,6 +410,35 @@ impl Storage {
         Ok(rows)
     }
 
+    /// The distinct values of a field across a model's rows of an account (from the normalized
+    /// data, or the remote values with `origins`), sorted, nulls left out.
+    pub async fn distinct_field_values(
+        &self,
+        linked_account_id: Uuid,
+        model: &'static str,
+        field: &'static str,
+        origins: bool,
+        include_deleted: bool,
+    ) -> Result<Vec<String>> {
+        let d = self.dialect();
+        let expression = if origins {
+            match d.0 {
+                BackendKind::Sqlite => format!("json_extract(r.enum_origins, '$.{field}')"),
+                BackendKind::Postgres => format!("(r.enum_origins::jsonb ->> '{field}')"),
+            }
+        } else {
+            d.text("r", field)
+        };
+        let deleted = if include_deleted { "" } else { " AND NOT r.remote_was_deleted" };
+        let sql = format!(
+            "SELECT DISTINCT {expression} AS v FROM common_model_rows r WHERE r.linked_account_id = $1 \
+             AND r.model = $2{deleted} AND {expression} IS NOT NULL ORDER BY v"
+        );
+        Ok(with_pool!(self, read, |pool| {
+            sqlx::query_scalar(&sql).bind(linked_account_id).bind(model).fetch_all(pool).await?
+        }))
+    }
+
     /// How many rows of each state a model has for an account: (live, deleted).
     pub async fn count_rows(&self, linked_account_id: Uuid, model: &str) -> Result<(i64, i64)> {
         let (live, deleted): (i64, i64) = with_pool!(self, read, |pool| {

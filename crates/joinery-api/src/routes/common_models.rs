@@ -23,7 +23,8 @@ use crate::pagination::page_size;
 
 /// Routes of every listable model of every category the catalogue describes.
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
+    // Merge's one non-CRUD read: the distinct group types (`{"types": [...]}`).
+    let mut router = Router::new().route("/api/hris/v1/groups/types", get(group_types));
     for spec in models::all().filter(|m| m.is_listable()) {
         let base = format!("/api/{}/v1/{}", spec.category.as_str(), spec.path);
         router = router.route(&base, get(move |state, auth, query| list(state, auth, query, spec))).route(
@@ -32,6 +33,20 @@ pub fn router() -> Router<AppState> {
         );
     }
     router
+}
+
+/// `GET /api/hris/v1/groups/types`: the distinct types of the account's groups.
+async fn group_types(State(state): State<AppState>, auth: AccountAuth, query: RawQuery) -> Result<Response, ApiError> {
+    let spec =
+        models::by_model_id("hris.Group").ok_or_else(|| ApiError::Internal("catalogue: no hris.Group".into()))?;
+    check_category(&auth, spec)?;
+    let origins =
+        !choices("show_enum_origins", list_values(&query, "show_enum_origins").unwrap_or_default(), spec.enum_origins)?
+            .is_empty();
+    let include_deleted = parse_bool(&query, "include_deleted_data")?;
+    let types =
+        state.storage.distinct_field_values(auth.account.id, spec.model_id, "type", origins, include_deleted).await?;
+    Ok(axum::Json(serde_json::json!({ "types": types })).into_response())
 }
 
 /// What the response rendering needs from the query.

@@ -192,6 +192,10 @@ async fn lists_filters_and_expands(backend: Backend) {
     assert_eq!(groups["results"].as_array().unwrap().len(), 1);
     let (_, groups) = get(&t, &token, "/api/hris/v1/groups?is_commonly_used_as_team=false").await;
     assert_eq!(groups["results"][0]["name"], "Berlin");
+    let (status, types) = get(&t, &token, "/api/hris/v1/groups/types").await;
+    assert_eq!((status, &types), (200, &json!({"types": ["DEPARTMENT", "GROUP"]})));
+    let (status, _) = get(&t, &token, "/api/hris/v1/groups/types?show_enum_origins=name").await;
+    assert_eq!(status, 400);
 
     // Expand: relations become objects (one level); lists too.
     let (_, body) = get(&t, &token, "/api/hris/v1/employees?expand=company,manager,groups").await;
