@@ -29,6 +29,9 @@ pub struct Syncer {
     pub providers: ProviderHttp,
     /// How often accounts are synced when their organization sets no interval.
     pub default_interval_secs: i64,
+    /// How long a claimed job stays this worker's without renewal ([`worker::DEFAULT_LEASE`]):
+    /// how soon another worker resumes the job of one that died.
+    pub lease: std::time::Duration,
 }
 
 /// Why a sync stopped.

@@ -10,8 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::{SyncFailure, Syncer};
 
-/// How long a claimed job is ours without renewal; renewed every third of it.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claimed job is ours without renewal (renewed every third of it), unless the
+/// `Syncer` sets its own.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// How often an idle worker looks for due jobs.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// How often a worker looks for accounts due for their periodic sync.
@@ -81,18 +82,19 @@ fn micros(d: Duration) -> i64 {
 /// Claims and runs one due job; false when none was due.
 pub async fn run_one(syncer: &Arc<Syncer>, name: &str) -> Result<bool, joinery_storage::StorageError> {
     let now = now_micros();
-    let Some(job) = syncer.storage.claim_sync_job(name, now, now + micros(LEASE)).await? else {
+    let lease = syncer.lease;
+    let Some(job) = syncer.storage.claim_sync_job(name, now, now + micros(lease)).await? else {
         return Ok(false);
     };
     tracing::info!(job = %job.id, linked_account = %job.linked_account_id, kind = %job.kind, attempt = job.attempts, "sync started");
     let renewer = {
         let (storage, name, id) = (syncer.storage.clone(), name.to_owned(), job.id);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(LEASE / 3);
+            let mut tick = tokio::time::interval(lease / 3);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                match storage.renew_sync_lease(id, &name, now_micros() + micros(LEASE)).await {
+                match storage.renew_sync_lease(id, &name, now_micros() + micros(lease)).await {
                     Ok(true) => {}
                     // Lost the job (another worker took it over): its result will be refused.
                     Ok(false) => break,

@@ -50,6 +50,9 @@ pub struct Config {
     /// Hours between periodic syncs of a linked account, unless its organization sets its own
     /// (`JOINERY_SYNC_INTERVAL_HOURS`; `joinery sync-interval` per organization).
     pub sync_interval_hours: u32,
+    /// Seconds a worker holds a sync job without renewing its lease (`JOINERY_SYNC_LEASE_SECS`):
+    /// after a worker dies, another resumes its job this much later.
+    pub sync_lease_secs: u32,
     /// PostgreSQL pool size, or SQLite reader connections.
     pub database_max_connections: u32,
     /// `text` or `json` logs on stderr (`JOINERY_LOG_FORMAT`).
@@ -81,6 +84,7 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("no_worker", &self.no_worker)
             .field("sync_interval_hours", &self.sync_interval_hours)
+            .field("sync_lease_secs", &self.sync_lease_secs)
             .field("database_max_connections", &self.database_max_connections)
             .field("log_format", &self.log_format)
             .finish()
@@ -131,6 +135,7 @@ impl Default for Config {
             demo: false,
             no_worker: false,
             sync_interval_hours: 24,
+            sync_lease_secs: 60,
             database_max_connections: 8,
             log_format: LogFormat::Text,
         }
@@ -237,6 +242,7 @@ const KEYS: &[&str] = &[
     "encryption_key_file",
     "encryption_retired_keys",
     "sync_interval_hours",
+    "sync_lease_secs",
     "database_max_connections",
     "log_format",
 ];

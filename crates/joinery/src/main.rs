@@ -157,6 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 keyring: joinery::secrets::load_keyring(&config)?,
                 providers: server::provider_http(&config),
                 default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
+                lease: std::time::Duration::from_secs(u64::from(config.sync_lease_secs.max(3))),
             };
             let name = format!("worker-{}", std::process::id());
             eprintln!("sync worker {name} running; stop with SIGTERM or ctrl-c");

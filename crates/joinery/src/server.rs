@@ -217,6 +217,7 @@ pub async fn start(
             keyring: secrets::load_keyring(config).expect("the keyring loaded a moment ago"),
             providers: providers.clone(),
             default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
+            lease: std::time::Duration::from_secs(u64::from(config.sync_lease_secs.max(3))),
         };
         joinery_sync::worker::spawn(std::sync::Arc::new(syncer), format!("serve-{}-{}", std::process::id(), addr))
     });

@@ -240,22 +240,7 @@ async fn postgres_workers_share_the_jobs() {
     for (account, _) in &accounts {
         assert!(t.storage().active_sync_job(*account).await.unwrap().is_some());
     }
-    let spawn_worker = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_joinery"))
-            .arg("worker")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("JOINERY_DATABASE_URL", &t.db.url)
-            .env("JOINERY_DATA_DIR", t.db.dir.path())
-            .env("JOINERY_SECRET_KEY", "5e".repeat(32))
-            .env("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", &t.bamboohr.base_url)
-            .env("JOINERY_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("joinery worker starts")
-    };
-    let mut workers = [spawn_worker(), spawn_worker()];
+    let mut workers = [spawn_worker(&t), spawn_worker(&t)];
     for (account, token) in &accounts {
         sync_settled(&t, *account).await;
         let rows = employees(&t, token).await;
@@ -267,5 +252,73 @@ async fn postgres_workers_share_the_jobs() {
         worker.kill().unwrap();
         worker.wait().unwrap();
     }
+    t.stop().await;
+}
+
+/// A `joinery worker` process against the test server's database and emulator, with a short
+/// lease so a killed worker's job is resumed quickly.
+fn spawn_worker(t: &LinkTestServer) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_joinery"))
+        .arg("worker")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("JOINERY_DATABASE_URL", &t.db.url)
+        .env("JOINERY_DATA_DIR", t.db.dir.path())
+        .env("JOINERY_SECRET_KEY", "5e".repeat(32))
+        .env("JOINERY_PROVIDER_BAMBOOHR_BASE_URL", &t.bamboohr.base_url)
+        .env("JOINERY_SYNC_LEASE_SECS", "3")
+        .env("JOINERY_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("joinery worker starts")
+}
+
+/// Workers SIGKILLed at several points of a sync lose and duplicate nothing: the next worker
+/// resumes each job once its lease lapses and finishes it.
+#[tokio::test]
+async fn postgres_workers_killed_mid_sync_lose_nothing() {
+    if crate::support::postgres_admin_url().is_none() {
+        eprintln!("skipped: {} not set", crate::support::POSTGRES_ENV);
+        return;
+    }
+    let t = LinkTestServer::start_with(Backend::Postgres, true).await;
+    let mut accounts = Vec::new();
+    for origin in ["k1", "k2", "k3"] {
+        accounts.push(link(&t, origin).await);
+    }
+    // Kill after the worker made this many provider requests of a sync (of about a dozen).
+    for kill_after in [1u64, 4, 9] {
+        // Each 429 makes the worker wait a second: the sync is slow enough to be caught mid-way.
+        t.bamboohr.faults.rate_limit_next(3, 1);
+        let before = t.bamboohr.faults.requests();
+        let mut worker = spawn_worker(&t);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while t.bamboohr.faults.requests() < before + kill_after {
+            assert!(Instant::now() < deadline, "the worker made no progress");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+        let mut running = 0;
+        for (account, _) in &accounts {
+            if t.storage().active_sync_job(*account).await.unwrap().is_some_and(|(_, state)| state == "RUNNING") {
+                running += 1;
+            }
+        }
+        assert!(running >= 1, "a sync was killed mid-way (after {kill_after} requests)");
+    }
+    let mut survivor = spawn_worker(&t);
+    for (account, token) in &accounts {
+        sync_settled(&t, *account).await;
+        let rows = employees(&t, token).await;
+        let ids: BTreeSet<&str> = rows.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!((rows.len(), ids.len()), (3, 3), "every employee exactly once");
+        let res = t.with_account(Method::GET, "/api/hris/v1/sync-status", token).send().await.unwrap();
+        let (_, statuses) = json(res).await;
+        assert!(statuses["results"].as_array().unwrap().iter().all(|s| s["status"] == "DONE"), "{statuses}");
+    }
+    survivor.kill().unwrap();
+    survivor.wait().unwrap();
     t.stop().await;
 }
