@@ -227,8 +227,12 @@ pub async fn finish(
             Ok(outcome) => {
                 if !request.are_syncs_disabled {
                     let kind = if link.relink { "RELINK" } else { "INITIAL" };
-                    // Already queued or running (a relink during a sync): that job will do.
-                    state.storage.enqueue_sync(id, kind, now, now).await?;
+                    // Already queued or running (a relink during a sync): that job will do. The
+                    // link is committed: failing now would lose the public token, and the
+                    // periodic sync picks the account up anyway.
+                    if let Err(e) = state.storage.enqueue_sync(id, kind, now, now).await {
+                        tracing::warn!(linked_account = %id, error = %e, "queueing the first sync failed");
+                    }
                 }
                 tracing::info!(
                     linked_account = %id, integration = integration.slug, relink = link.relink,
