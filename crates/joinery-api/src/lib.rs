@@ -37,7 +37,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 
 /// The whole application: every route, with the layers shared by all of them.
 pub fn router(state: AppState) -> Router {
-    let (router, api) = documented_routes().split_for_parts();
+    let (router, mut api) = documented_routes().split_for_parts();
+    routes::common_models::document(&mut api);
     // Serialised once: the document never changes while the process runs.
     let spec = axum::body::Bytes::from(api.to_json().expect("the OpenAPI document serialises"));
     router
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The OpenAPI document, for `joinery openapi` and tests.
 pub fn openapi_json() -> String {
-    let (_, api) = documented_routes().split_for_parts();
+    let (_, mut api) = documented_routes().split_for_parts();
+    routes::common_models::document(&mut api);
     api.to_pretty_json().expect("the OpenAPI document serialises")
 }

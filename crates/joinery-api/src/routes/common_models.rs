@@ -438,3 +438,68 @@ fn object(
     out.insert("remote_data".into(), remote_data);
     Value::Object(out)
 }
+
+/// Adds the generic model routes to the OpenAPI document: one list and one retrieve operation
+/// per catalogued model, with every parameter the catalogue gives it.
+pub fn document(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::ResponseBuilder;
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterIn};
+
+    let mut models: Vec<&'static ModelSpec> = models::all().filter(|m| m.is_listable()).collect();
+    models.sort_by_key(|m| (m.category.as_str(), m.path));
+    for spec in models {
+        let base = format!("/api/{}/v1/{}", spec.category.as_str(), spec.path);
+        let tag = format!("{}-{}", spec.category.as_str(), spec.path);
+        let common = |builder: OperationBuilder| {
+            builder
+                .tag(tag.clone())
+                .parameter(param("X-Account-Token", ParameterIn::Header, true))
+                .response("400", ResponseBuilder::new().description("A parameter is invalid; it is named").build())
+                .response(
+                    "401",
+                    ResponseBuilder::new().description("Missing or invalid API key or account token").build(),
+                )
+        };
+        let list = spec.list_params().into_iter().fold(
+            common(OperationBuilder::new())
+                .summary(Some(format!("List {} objects", spec.name)))
+                .response("200", ResponseBuilder::new().description(format!("Paginated{}List", spec.name)).build()),
+            |op, name| op.parameter(param(name, ParameterIn::Query, false)),
+        );
+        api.paths.add_path_operation(&base, vec![HttpMethod::Get], list.build());
+        let retrieve = spec.get_params().into_iter().fold(
+            common(OperationBuilder::new())
+                .summary(Some(format!("Retrieve a {} object", spec.name)))
+                .parameter(param("id", ParameterIn::Path, true))
+                .response("200", ResponseBuilder::new().description(spec.name).build())
+                .response("404", ResponseBuilder::new().description("Unknown id").build()),
+            |op, name| op.parameter(param(name, ParameterIn::Query, false)),
+        );
+        api.paths.add_path_operation(format!("{base}/{{id}}"), vec![HttpMethod::Get], retrieve.build());
+    }
+    let types = common_types_operation();
+    api.paths.add_path_operation("/api/hris/v1/groups/types", vec![HttpMethod::Get], types);
+}
+
+/// A documented parameter.
+fn param(name: &str, location: utoipa::openapi::path::ParameterIn, required: bool) -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::Required;
+    utoipa::openapi::path::ParameterBuilder::new()
+        .name(name)
+        .parameter_in(location)
+        .required(if required { Required::True } else { Required::False })
+        .build()
+}
+
+fn common_types_operation() -> utoipa::openapi::path::Operation {
+    use utoipa::openapi::ResponseBuilder;
+    use utoipa::openapi::path::{OperationBuilder, ParameterIn};
+    OperationBuilder::new()
+        .tag("hris-groups")
+        .summary(Some("The distinct types of the account's groups: {\"types\": [...]}"))
+        .parameter(param("X-Account-Token", ParameterIn::Header, true))
+        .parameter(param("include_deleted_data", ParameterIn::Query, false))
+        .parameter(param("show_enum_origins", ParameterIn::Query, false))
+        .response("200", ResponseBuilder::new().description("{\"types\": [string]}").build())
+        .build()
+}
