@@ -249,6 +249,21 @@ fn create_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir { path: dir.display().to_string(), source })
 }
 
+/// Appends `(v1, v2, …)` to a query, each value bound: the right-hand side of an `IN`. Callers
+/// handle empty lists themselves (`IN ()` is not SQL on PostgreSQL).
+pub(crate) fn push_list<'a, DB, T>(query: &mut sqlx::QueryBuilder<'a, DB>, values: impl IntoIterator<Item = T>)
+where
+    DB: sqlx::Database,
+    T: 'a + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    query.push("(");
+    let mut list = query.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    list.push_unseparated(")");
+}
+
 /// Microseconds since the Unix epoch, the storage's timestamp format.
 pub fn now_micros() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)

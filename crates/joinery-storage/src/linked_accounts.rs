@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::{Result, Storage, StorageError, with_pool};
+use crate::{Result, Storage, StorageError, push_list, with_pool};
 
 /// Linked-account statuses, as Merge names them.
 pub mod status {
@@ -15,7 +15,16 @@ pub mod status {
     pub const ALL: &[&str] = &[COMPLETE, INCOMPLETE, RELINK_NEEDED, IDLE];
 }
 
-const COLUMNS: &str = "id, organization_id, category, integration, end_user_origin_id, end_user_organization_name, \
+/// SQL: when the account's last successful model sync finished.
+macro_rules! last_synced {
+    () => {
+        "(SELECT MAX(s.last_sync_finished) FROM sync_status s WHERE s.linked_account_id = linked_accounts.id \
+         AND s.last_sync_result = 'DONE')"
+    };
+}
+
+const COLUMNS: &str = concat!(
+    "id, organization_id, category, integration, end_user_origin_id, end_user_organization_name, \
     end_user_email_address, status, status_detail, account_token_id, account_token_hash, account_token_sealed, \
     credentials_sealed, instance_id, instance_display_value, subdomain, \
     EXISTS (SELECT 1 FROM linked_accounts o WHERE o.organization_id = linked_accounts.organization_id \
@@ -23,18 +32,20 @@ const COLUMNS: &str = "id, organization_id, category, integration, end_user_orig
     AND (o.created_at < linked_accounts.created_at \
     OR (o.created_at = linked_accounts.created_at AND o.id < linked_accounts.id))) AS is_duplicate, \
     is_test_account, scopes, are_syncs_disabled, integration_specific_config, created_at, completed_at, updated_at, \
-    last_active_at, (SELECT MAX(s.last_sync_finished) FROM sync_status s WHERE s.linked_account_id = linked_accounts.id \
-    AND s.last_sync_result = 'DONE') AS last_synced_at";
+    last_active_at, ",
+    last_synced!(),
+    " AS last_synced_at"
+);
 
 /// Merge: an account is IDLE after two weeks without a successful sync or an API request.
 pub const IDLE_AFTER_MICROS: i64 = 14 * 24 * 3600 * 1_000_000;
 
-/// SQL: the account has been quiet since `$cutoff` (bound by the caller at `{cutoff}`).
-fn quiet_since(cutoff: &str) -> String {
+/// SQL: the account has been quiet since `cutoff` (microseconds; an integer, so written inline).
+fn quiet_since(cutoff: i64) -> String {
     format!(
         "(COALESCE(completed_at, created_at) < {cutoff} AND COALESCE(last_active_at, 0) < {cutoff} \
-         AND COALESCE((SELECT MAX(s.last_sync_finished) FROM sync_status s WHERE s.linked_account_id = linked_accounts.id \
-         AND s.last_sync_result = 'DONE'), 0) < {cutoff})"
+         AND COALESCE({}, 0) < {cutoff})",
+        last_synced!()
     )
 }
 
@@ -470,10 +481,10 @@ impl Storage {
                 let cutoff = crate::now_micros() - IDLE_AFTER_MICROS;
                 match wanted.as_str() {
                     status::IDLE => {
-                        query.push(format!(" AND status = 'COMPLETE' AND {}", quiet_since(&cutoff.to_string())));
+                        query.push(format!(" AND status = 'COMPLETE' AND {}", quiet_since(cutoff)));
                     }
                     status::COMPLETE => {
-                        query.push(format!(" AND status = 'COMPLETE' AND NOT {}", quiet_since(&cutoff.to_string())));
+                        query.push(format!(" AND status = 'COMPLETE' AND NOT {}", quiet_since(cutoff)));
                     }
                     _ => {
                         query.push(" AND status = ").push_bind(wanted);
@@ -488,30 +499,18 @@ impl Storage {
                 query.push(" AND FALSE");
             }
             if let Some(origin_ids) = filter.end_user_origin_ids.as_ref().filter(|v| !v.is_empty()) {
-                query.push(" AND end_user_origin_id IN (");
-                let mut list = query.separated(", ");
-                origin_ids.iter().for_each(|v| {
-                    list.push_bind(v);
-                });
-                list.push_unseparated(")");
+                query.push(" AND end_user_origin_id IN ");
+                push_list(&mut query, origin_ids);
             }
             if let Some(integrations) = filter.integrations.as_ref().filter(|v| !v.is_empty()) {
-                query.push(" AND integration IN (");
-                let mut list = query.separated(", ");
-                integrations.iter().for_each(|v| {
-                    list.push_bind(v);
-                });
-                list.push_unseparated(")");
+                query.push(" AND integration IN ");
+                push_list(&mut query, integrations);
             }
             match (&filter.ids, filter.duplicates_of) {
                 (Some(ids), Some(of)) => {
                     // The account itself, and those linking the same provider instance.
-                    query.push(" AND (id IN (");
-                    let mut list = query.separated(", ");
-                    ids.iter().for_each(|v| {
-                        list.push_bind(*v);
-                    });
-                    list.push_unseparated(")");
+                    query.push(" AND (id IN ");
+                    push_list(&mut query, ids.iter().copied());
                     query
                         .push(" OR (integration, instance_id) IN (SELECT integration, instance_id FROM linked_accounts WHERE id = ")
                         .push_bind(of)
@@ -520,12 +519,8 @@ impl Storage {
                         .push("))");
                 }
                 (Some(ids), None) if !ids.is_empty() => {
-                    query.push(" AND id IN (");
-                    let mut list = query.separated(", ");
-                    ids.iter().for_each(|v| {
-                        list.push_bind(*v);
-                    });
-                    list.push_unseparated(")");
+                    query.push(" AND id IN ");
+                    push_list(&mut query, ids.iter().copied());
                 }
                 _ => {}
             }

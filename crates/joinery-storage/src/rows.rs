@@ -7,7 +7,7 @@
 
 use uuid::Uuid;
 
-use crate::{BackendKind, Result, Storage, with_pool};
+use crate::{BackendKind, Result, Storage, push_list, with_pool};
 
 /// A row as the sync engine writes it.
 #[derive(Debug, Clone)]
@@ -248,12 +248,8 @@ impl Storage {
             total += with_pool!(self, write, |pool| {
                 let mut q =
                     sqlx::QueryBuilder::new("UPDATE common_model_rows SET remote_was_deleted = TRUE, modified_at = ");
-                q.push_bind(now).push(" WHERE NOT remote_was_deleted AND id IN (");
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(id);
-                }
-                list.push_unseparated(")");
+                q.push_bind(now).push(" WHERE NOT remote_was_deleted AND id IN ");
+                push_list(&mut q, chunk);
                 q.build().execute(pool).await?.rows_affected()
             });
         }
@@ -285,12 +281,8 @@ impl Storage {
                 if ids.is_empty() {
                     q.push(" AND FALSE");
                 } else {
-                    q.push(" AND r.id IN (");
-                    let mut list = q.separated(", ");
-                    for id in ids {
-                        list.push_bind(id.clone());
-                    }
-                    list.push_unseparated(")");
+                    q.push(" AND r.id IN ");
+                    push_list(&mut q, ids);
                 }
             }
             for filter in &query.filters {
@@ -319,20 +311,13 @@ impl Storage {
                         q.push(" AND FALSE");
                     }
                     RowFilter::OneOf { field, values } => {
-                        q.push(format!(" AND {} IN (", d.text("r", field)));
-                        let mut list = q.separated(", ");
-                        for v in values {
-                            list.push_bind(v.clone());
-                        }
-                        list.push_unseparated(")");
+                        q.push(format!(" AND {} IN ", d.text("r", field)));
+                        push_list(&mut q, values);
                     }
                     RowFilter::ListContainsAny { field, values } => {
-                        q.push(format!(" AND EXISTS (SELECT 1 FROM ({}) e WHERE e.v IN (", d.elements("r", field)));
-                        let mut list = q.separated(", ");
-                        for v in values {
-                            list.push_bind(v.clone());
-                        }
-                        list.push_unseparated("))");
+                        q.push(format!(" AND EXISTS (SELECT 1 FROM ({}) e WHERE e.v IN ", d.elements("r", field)));
+                        push_list(&mut q, values);
+                        q.push(")");
                     }
                     RowFilter::Related { model, back_ref, field, value } => {
                         q.push(" AND EXISTS (SELECT 1 FROM common_model_rows rel WHERE rel.linked_account_id = r.linked_account_id AND rel.model = ")
@@ -397,12 +382,8 @@ impl Storage {
                 let mut q = sqlx::QueryBuilder::new(format!(
                     "SELECT {ROW_COLUMNS} FROM common_model_rows r WHERE r.linked_account_id = "
                 ));
-                q.push_bind(linked_account_id).push(" AND r.id IN (");
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(id.clone());
-                }
-                list.push_unseparated(")");
+                q.push_bind(linked_account_id).push(" AND r.id IN ");
+                push_list(&mut q, chunk);
                 q.build_query_as().fetch_all(pool).await?
             });
             rows.append(&mut found);

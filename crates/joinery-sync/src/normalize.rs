@@ -79,18 +79,7 @@ pub fn datetime(value: &Value) -> Value {
         let date = Date::parse(text.get(..10)?, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
         (text.len() == 10).then(|| date.midnight().assume_utc())
     });
-    match parsed.map(|t| t.to_offset(time::UtcOffset::UTC)) {
-        Some(t) => Value::String(format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )),
-        None => Value::Null,
-    }
+    parsed.map_or(Value::Null, |t| Value::String(models::stored_datetime(t)))
 }
 
 fn reference(account: Uuid, category: joinery_domain::Category, target: &str, remote: &Value) -> Value {

@@ -84,15 +84,7 @@ fn normalized_datetime(name: &str, raw: &str) -> Result<String, ApiError> {
     let micros = parse_datetime(name, raw)?;
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
         .map_err(|_| ApiError::field(name, "Out of range."))?;
-    Ok(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    ))
+    Ok(models::stored_datetime(t))
 }
 
 /// A comma list (repeated keys are accepted too, as the SDK sends some lists that way).

@@ -277,6 +277,21 @@ pub fn by_model_id(model_id: &str) -> Option<&'static ModelSpec> {
     all().find(|m| m.model_id == model_id)
 }
 
+/// A datetime as stored in rows' data and compared by filters: `YYYY-MM-DDTHH:MM:SSZ` in UTC, one
+/// fixed format so comparing the text compares the times.
+pub fn stored_datetime(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Namespace of Joinery's row ids (a fixed random UUID; changing it would change every id).
 const ROW_ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_5d0e_93a4_4b8e_9a57_2c1e_8d3f_b4a6);
 

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::on_both_backends;
-use crate::support::fixtures::*;
 use crate::support::{Backend, LinkTestServer, json};
 
 on_both_backends!(lists_filters_and_expands, pages_both_ways_and_rejects_bad_parameters);
@@ -34,16 +33,6 @@ fn row(account: Uuid, model: &'static str, remote_id: &str, data: Value, origins
         enum_origins: origins.map(|o| o.to_string()),
         remote_data: Some(json!([{"path": format!("/v1/x/{remote_id}"), "data": {"raw": remote_id}}]).to_string()),
     }
-}
-
-/// A linked BambooHR account and its account token.
-async fn linked(t: &LinkTestServer, origin: &str) -> (Uuid, String) {
-    let token = t.link_token_for(&t.key, origin, json!({})).await;
-    let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
-    (
-        Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap(),
-        exchanged["account_token"].as_str().unwrap().to_owned(),
-    )
 }
 
 /// Three employees, a company, two groups, employments.
@@ -132,7 +121,7 @@ fn names(body: &Value) -> Vec<&str> {
 
 async fn lists_filters_and_expands(backend: Backend) {
     let t = LinkTestServer::start(backend).await;
-    let (account, token) = linked(&t, "u1").await;
+    let (account, token) = t.link_account("u1").await;
     seed(&t, account).await;
 
     let (status, body) = get(&t, &token, "/api/hris/v1/employees").await;
@@ -224,7 +213,7 @@ async fn lists_filters_and_expands(backend: Backend) {
     assert_eq!(status, 404);
     let (status, _) = get(&t, &token, "/api/hris/v1/employees/not-a-uuid").await;
     assert_eq!(status, 404);
-    let (_, other_token) = linked(&t, "u2").await;
+    let (_, other_token) = t.link_account("u2").await;
     let (_, body) = get(&t, &other_token, "/api/hris/v1/employees").await;
     assert_eq!(body["results"], json!([]), "another account sees none of these rows");
     let (status, _) = get(&t, &other_token, &format!("/api/hris/v1/employees/{ada_id}")).await;
@@ -237,7 +226,7 @@ async fn lists_filters_and_expands(backend: Backend) {
 
 async fn pages_both_ways_and_rejects_bad_parameters(backend: Backend) {
     let t = LinkTestServer::start(backend).await;
-    let (account, token) = linked(&t, "u1").await;
+    let (account, token) = t.link_account("u1").await;
     let rows: Vec<RowWrite> = (0..7)
         .map(|i| {
             row(

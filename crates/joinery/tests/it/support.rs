@@ -326,6 +326,17 @@ impl LinkTestServer {
         body["public_token"].as_str().unwrap().to_owned()
     }
 
+    /// Links the BambooHR company for `origin` and exchanges the public token: the linked
+    /// account's id and account token.
+    pub async fn link_account(&self, origin: &str) -> (uuid::Uuid, String) {
+        let token = self.link_token_for(&self.key, origin, serde_json::json!({})).await;
+        let (_, exchanged) = self.exchange(&self.key, &self.connect_bamboohr(&token, fixtures::BAMBOO_KEY).await).await;
+        (
+            uuid::Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap(),
+            exchanged["account_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Exchanges a public token with `key`: (status, body).
     pub async fn exchange(&self, key: &str, public_token: &str) -> (u16, Value) {
         let path = format!("/api/hris/v1/account-token/{public_token}");

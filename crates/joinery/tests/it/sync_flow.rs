@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::on_both_backends;
@@ -14,15 +14,6 @@ use crate::support::fixtures::*;
 use crate::support::{Backend, LinkTestServer, json};
 
 on_both_backends!(initial_sync_and_resyncs_follow_the_provider, revoked_credentials_need_a_relink);
-
-async fn link(t: &LinkTestServer, origin: &str) -> (Uuid, String) {
-    let token = t.link_token_for(&t.key, origin, json!({})).await;
-    let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
-    (
-        Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap(),
-        exchanged["account_token"].as_str().unwrap().to_owned(),
-    )
-}
 
 async fn employees(t: &LinkTestServer, token: &str) -> Vec<Value> {
     let res = t
@@ -52,7 +43,7 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
     let world = t.bamboohr.bamboohr_world().unwrap().company(BAMBOO_DOMAIN).unwrap();
     let ids = world.employee_ids();
     assert_eq!(ids.len(), 3);
-    let (account, token) = link(&t, "u1").await;
+    let (account, token) = t.link_account("u1").await;
     sync_settled(&t, account).await;
 
     let rows = employees(&t, &token).await;
@@ -201,7 +192,7 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
 
 async fn revoked_credentials_need_a_relink(backend: Backend) {
     let t = LinkTestServer::start(backend).await;
-    let (account, token) = link(&t, "u1").await;
+    let (account, token) = t.link_account("u1").await;
     sync_settled(&t, account).await;
     let synced = employees(&t, &token).await.len();
     assert_eq!(synced, 3);
@@ -234,7 +225,7 @@ async fn postgres_workers_share_the_jobs() {
     let t = LinkTestServer::start_with(Backend::Postgres, true).await;
     let mut accounts = Vec::new();
     for origin in ["w1", "w2", "w3", "w4"] {
-        accounts.push(link(&t, origin).await);
+        accounts.push(t.link_account(origin).await);
     }
     // Nothing syncs without a worker.
     for (account, _) in &accounts {
@@ -285,7 +276,7 @@ async fn postgres_workers_killed_mid_sync_lose_nothing() {
     let t = LinkTestServer::start_with(Backend::Postgres, true).await;
     let mut accounts = Vec::new();
     for origin in ["k1", "k2", "k3"] {
-        accounts.push(link(&t, origin).await);
+        accounts.push(t.link_account(origin).await);
     }
     // Kill after the worker made this many provider requests of a sync (of about a dozen).
     for kill_after in [1u64, 4, 9] {
