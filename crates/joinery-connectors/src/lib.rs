@@ -12,17 +12,19 @@ mod credentials;
 pub mod gusto;
 mod http;
 pub mod oauth;
+mod stream;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use joinery_domain::integrations::Integration;
 
-pub use credentials::Credentials;
+pub use credentials::{AccountCredentials, CredentialStore, Credentials};
 pub use http::{
     AccountHttp, Clock, ProviderHttp, ProviderSettings, RetryPolicy, SyncError, TokioClock, VirtualClock, refresh_grant,
 };
 pub use oauth::OAuthSpec;
+pub use stream::JsonBatches;
 
 /// A future a connector returns; boxed so connectors can sit behind `dyn Connector`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -147,11 +149,57 @@ pub struct RemoteRecord {
     pub remote_data: Vec<serde_json::Value>,
 }
 
-/// A page of records and where the next one starts (connector-defined; None = done).
-#[derive(Debug, Default)]
-pub struct RecordPage {
-    pub records: Vec<RemoteRecord>,
-    pub next: Option<String>,
+/// How much of a model a read covered, which decides what the sync may mark deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    /// Every record of the model was read: stored rows that were not read are gone.
+    Complete,
+    /// Only records changed since the `since` of the [`ReadRequest`] were read.
+    Changes {
+        /// Remote ids the provider reports deleted.
+        deleted: Vec<String>,
+        /// Related objects whose records of this model were all read, as (relation field,
+        /// related remote id): `("employee", "42")` after reading every employment of employee
+        /// 42, so that its employments not read are gone.
+        complete_for: Vec<(&'static str, String)>,
+    },
+}
+
+/// What a sync asks of a connector for one model.
+pub struct ReadRequest<'a> {
+    pub http: &'a AccountHttp,
+    pub credentials: &'a AccountCredentials,
+    pub model: &'static str,
+    /// The start of the previous complete read, less a safety margin: a connector whose provider
+    /// can list changes may read only what changed since (returning [`Coverage::Changes`]);
+    /// `None` asks for everything.
+    pub since: Option<time::OffsetDateTime>,
+}
+
+/// Where a connector sends the records it reads, in batches, as it reads them: the sync writes
+/// one batch while the connector reads the next, and memory holds a few batches, never a whole
+/// account.
+pub struct RecordSink {
+    tx: tokio::sync::mpsc::Sender<Vec<RemoteRecord>>,
+}
+
+/// Records per batch connectors aim for.
+pub const BATCH: usize = 500;
+
+impl RecordSink {
+    /// A sink and the receiving end of its batches; at most `capacity` batches wait.
+    pub fn channel(capacity: usize) -> (RecordSink, tokio::sync::mpsc::Receiver<Vec<RemoteRecord>>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+        (RecordSink { tx }, rx)
+    }
+
+    /// Hands over a batch, waiting while the sync is behind.
+    pub async fn send(&self, records: Vec<RemoteRecord>) -> Result<(), SyncError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(records).await.map_err(|_| SyncError::Protocol("the sync stopped taking records".into()))
+    }
 }
 
 /// What a provider connector implements.
@@ -181,15 +229,15 @@ pub trait Connector: Send + Sync + 'static {
         &[]
     }
 
-    /// One page of a model's records, starting at `cursor` (None = the first page).
+    /// Reads one model (one of [`sync_models`](Self::sync_models)), sending its records to
+    /// `sink` in batches of about [`BATCH`], and says how much of the model it covered.
     fn read<'a>(
         &'a self,
-        http: &'a AccountHttp,
-        credentials: &'a Credentials,
-        model: &'static str,
-        cursor: Option<String>,
-    ) -> BoxFuture<'a, Result<RecordPage, SyncError>> {
-        let _ = (http, credentials, cursor);
+        request: ReadRequest<'a>,
+        sink: &'a RecordSink,
+    ) -> BoxFuture<'a, Result<Coverage, SyncError>> {
+        let _ = sink;
+        let model = request.model;
         Box::pin(async move { Err(SyncError::Protocol(format!("this connector does not sync {model}"))) })
     }
 }

@@ -33,6 +33,8 @@ pub struct ModelSyncStatus {
     pub last_sync_result: Option<String>,
     pub watermark: Option<String>,
     pub is_initial_sync: bool,
+    /// When the model was last read in full (not just its changes).
+    pub last_full_sync_at: Option<i64>,
 }
 
 impl Storage {
@@ -200,13 +202,15 @@ impl Storage {
         Ok(())
     }
 
-    /// Records a model sync's outcome (`DONE` or `FAILED`) and, on success, the new watermark.
+    /// Records a model sync's outcome (`DONE` or `FAILED`) and, on success, the new watermark
+    /// and whether it was a full read.
     pub async fn finish_model_sync(
         &self,
         linked_account_id: Uuid,
         model: &str,
         result: &str,
         watermark: Option<&str>,
+        full: bool,
         now: i64,
     ) -> Result<()> {
         let success = result == "DONE";
@@ -214,7 +218,8 @@ impl Storage {
             sqlx::query(
                 "UPDATE sync_status SET status = $3, last_sync_result = $3, last_sync_finished = $4, \
                  watermark = CASE WHEN $5 THEN COALESCE($6, watermark) ELSE watermark END, \
-                 is_initial_sync = CASE WHEN $5 THEN FALSE ELSE is_initial_sync END \
+                 is_initial_sync = CASE WHEN $5 THEN FALSE ELSE is_initial_sync END, \
+                 last_full_sync_at = CASE WHEN $5 AND $7 THEN $4 ELSE last_full_sync_at END \
                  WHERE linked_account_id = $1 AND model = $2",
             )
             .bind(linked_account_id)
@@ -223,6 +228,7 @@ impl Storage {
             .bind(now)
             .bind(success)
             .bind(watermark)
+            .bind(full)
             .execute(pool)
             .await?;
         });
@@ -233,7 +239,7 @@ impl Storage {
         Ok(with_pool!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT model, status, last_sync_start, last_sync_finished, last_sync_result, watermark, \
-                 is_initial_sync FROM sync_status WHERE linked_account_id = $1 ORDER BY model",
+                 is_initial_sync, last_full_sync_at FROM sync_status WHERE linked_account_id = $1 ORDER BY model",
             )
             .bind(linked_account_id)
             .fetch_all(pool)
@@ -321,13 +327,15 @@ mod tests {
         assert!(s.enqueue_sync(account, "FORCED", 600, 600).await.unwrap().is_some());
 
         s.start_model_sync(account, "hris.Employee", 10).await.unwrap();
-        s.finish_model_sync(account, "hris.Employee", "DONE", Some("2026-01-01"), 20).await.unwrap();
+        s.finish_model_sync(account, "hris.Employee", "DONE", Some("2026-01-01"), true, 20).await.unwrap();
+        s.start_model_sync(account, "hris.Employee", 25).await.unwrap();
+        s.finish_model_sync(account, "hris.Employee", "DONE", Some("2026-01-02"), false, 26).await.unwrap();
         s.start_model_sync(account, "hris.Employee", 30).await.unwrap();
-        s.finish_model_sync(account, "hris.Employee", "FAILED", Some("ignored"), 40).await.unwrap();
+        s.finish_model_sync(account, "hris.Employee", "FAILED", Some("ignored"), true, 40).await.unwrap();
         let status = &s.model_sync_statuses(account).await.unwrap()[0];
         assert_eq!(
-            (status.status.as_str(), status.watermark.as_deref(), status.is_initial_sync),
-            ("FAILED", Some("2026-01-01"), false)
+            (status.status.as_str(), status.watermark.as_deref(), status.is_initial_sync, status.last_full_sync_at),
+            ("FAILED", Some("2026-01-02"), false, Some(20))
         );
         assert_eq!((status.last_sync_start, status.last_sync_finished), (Some(30), Some(40)));
     }

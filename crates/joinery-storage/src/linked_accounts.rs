@@ -641,6 +641,18 @@ impl Storage {
         Ok(updated == 1)
     }
 
+    /// Replaces an account's sealed credentials (an OAuth grant renewed during a sync).
+    pub async fn replace_credentials(&self, id: Uuid, sealed: &[u8]) -> Result<()> {
+        with_pool!(self, write, |pool| {
+            sqlx::query("UPDATE linked_accounts SET credentials_sealed = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Records that the account was used through the API.
     pub async fn touch_linked_account(&self, id: Uuid, now: i64) -> Result<()> {
         with_pool!(self, write, |pool| {

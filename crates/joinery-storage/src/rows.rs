@@ -241,6 +241,31 @@ impl Storage {
         }))
     }
 
+    /// The ids of a model's live rows whose relation `field` points at one of `related` (row
+    /// ids): after reading every employment of some employees, which stored ones remain.
+    pub async fn live_row_ids_related(
+        &self,
+        linked_account_id: Uuid,
+        model: &str,
+        field: &str,
+        related: &[String],
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for chunk in related.chunks(WRITE_BATCH) {
+            let column = self.dialect().text("common_model_rows", field);
+            ids.extend(with_pool!(self, read, |pool| {
+                let mut q = sqlx::QueryBuilder::new("SELECT id FROM common_model_rows WHERE linked_account_id = ");
+                q.push_bind(linked_account_id)
+                    .push(" AND model = ")
+                    .push_bind(model)
+                    .push(format!(" AND NOT remote_was_deleted AND {column} IN "));
+                push_list(&mut q, chunk);
+                q.build_query_scalar::<String>().fetch_all(pool).await?
+            }));
+        }
+        Ok(ids)
+    }
+
     /// Marks rows deleted at the provider (`modified_at` moves, data stays).
     pub async fn mark_rows_deleted(&self, ids: &[String], now: i64) -> Result<u64> {
         let mut total = 0;

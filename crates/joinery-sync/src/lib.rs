@@ -10,11 +10,17 @@ mod normalize;
 pub mod worker;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use joinery_connectors::{Credentials, ProviderHttp, SyncError};
+use joinery_connectors::{
+    AccountCredentials, AccountHttp, BoxFuture, Connector, Coverage, CredentialStore, Credentials, ProviderHttp,
+    ReadRequest, RecordSink, SyncError,
+};
 use joinery_domain::crypto::{Keyring, context};
 use joinery_domain::models;
-use joinery_storage::{LinkedAccount, Storage, now_micros};
+use joinery_storage::{LinkedAccount, ModelSyncStatus, Storage, now_micros};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 pub use normalize::normalize;
@@ -25,7 +31,8 @@ const ACCOUNT_RATE: f64 = 20.0;
 /// What a sync needs.
 pub struct Syncer {
     pub storage: Storage,
-    pub keyring: Keyring,
+    /// Shared with the grant store of each sync, which seals renewed OAuth grants.
+    pub keyring: Arc<Keyring>,
     pub providers: ProviderHttp,
     /// How often accounts are synced when their organization sets no interval.
     pub default_interval_secs: i64,
@@ -51,9 +58,41 @@ pub struct SyncReport {
     pub models: Vec<(&'static str, u64, u64)>,
 }
 
+/// An incremental read starts this long before the previous read started, so a change stamped
+/// with a skewed provider clock (or second precision) cannot slip between two reads; reading a
+/// change twice is harmless.
+const WATERMARK_OVERLAP_SECS: i64 = 5 * 60;
+/// An incremental sync reads a model in full again when its last full read is older than this,
+/// catching whatever a change feed missed.
+const FULL_READ_EVERY_MICROS: i64 = 7 * 86_400 * 1_000_000;
+/// Batches a connector may read ahead of the writes.
+const READ_AHEAD: usize = 4;
+
+/// Saves renewed OAuth grants of the account being synced, sealed.
+struct SealedCredentials {
+    storage: Storage,
+    keyring: Arc<Keyring>,
+    account_id: Uuid,
+}
+
+impl CredentialStore for SealedCredentials {
+    fn save<'a>(&'a self, credentials: &'a Credentials) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            let plain = serde_json::to_vec(credentials).map_err(|e| SyncError::Protocol(e.to_string()))?;
+            let sealed = self.keyring.seal(&plain, &context::credentials(self.account_id));
+            self.storage
+                .replace_credentials(self.account_id, &sealed)
+                .await
+                .map_err(|e| SyncError::Unavailable(format!("renewed credentials could not be saved: {e}")))
+        })
+    }
+}
+
 impl Syncer {
-    /// Syncs every model the account's connector reads.
-    pub async fn sync_account(&self, account_id: Uuid) -> Result<SyncReport, SyncFailure> {
+    /// Syncs every model the account's connector reads. A `PERIODIC` job reads only what changed
+    /// since the previous read where the connector can; other kinds (`INITIAL`, `RELINK`,
+    /// `FORCED`) read everything.
+    pub async fn sync_account(&self, account_id: Uuid, kind: &str) -> Result<SyncReport, SyncFailure> {
         let account = self
             .storage
             .find_linked_account(account_id)
@@ -68,9 +107,12 @@ impl Syncer {
             .map_err(|e| SyncFailure::Permanent(format!("credentials cannot be opened: {e}")))?;
         let credentials: Credentials = serde_json::from_slice(&plain)
             .map_err(|e| SyncFailure::Permanent(format!("credentials are corrupt: {e}")))?;
+        let store = SealedCredentials { storage: self.storage.clone(), keyring: self.keyring.clone(), account_id };
+        let credentials = AccountCredentials::new(credentials, Arc::new(store));
         let integration = connector.integration();
         let http = self.providers.for_account(integration.slug, integration.name, Some(ACCOUNT_RATE));
         let scopes = normalize::Scopes::from_account(&account);
+        let statuses = self.storage.model_sync_statuses(account.id).await.map_err(transient)?;
 
         let mut report = SyncReport::default();
         for &model_id in connector.sync_models() {
@@ -80,11 +122,15 @@ impl Syncer {
                 continue;
             }
             let started = now_micros();
+            let previous = statuses.iter().find(|s| s.model == model_id);
+            let since = if kind == "PERIODIC" { previous.and_then(|p| incremental_since(p, started)) } else { None };
             self.storage.start_model_sync(account.id, model_id, started).await.map_err(transient)?;
-            let outcome = self.sync_model(&account, connector, &http, &credentials, spec, &scopes).await;
+            let read = ModelRead { account: &account, connector, http: &http, credentials: &credentials, spec, since };
+            let outcome = self.sync_model(read, &scopes).await;
             let result = if outcome.is_ok() { "DONE" } else { "FAILED" };
+            let watermark = watermark(started);
             self.storage
-                .finish_model_sync(account.id, model_id, result, None, now_micros())
+                .finish_model_sync(account.id, model_id, result, Some(&watermark), since.is_none(), now_micros())
                 .await
                 .map_err(transient)?;
             let (written, deleted) = outcome?;
@@ -93,42 +139,114 @@ impl Syncer {
         Ok(report)
     }
 
-    async fn sync_model(
-        &self,
-        account: &LinkedAccount,
-        connector: &dyn joinery_connectors::Connector,
-        http: &joinery_connectors::AccountHttp,
-        credentials: &Credentials,
-        spec: &'static models::ModelSpec,
-        scopes: &normalize::Scopes,
-    ) -> Result<(u64, u64), SyncFailure> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut written = 0;
-        let mut cursor = None;
-        loop {
-            let page = connector.read(http, credentials, spec.model_id, cursor).await.map_err(|e| match e {
-                SyncError::Unauthorized(reason) => SyncFailure::Relink(reason),
-                other => SyncFailure::Transient(other.to_string()),
-            })?;
-            let rows: Vec<_> = page.records.iter().map(|r| normalize(account.id, spec, r, scopes)).collect();
-            seen.extend(rows.iter().map(|r| r.id.clone()));
-            written += self.storage.upsert_rows(&rows, now_micros()).await.map_err(transient)?;
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
+    /// Reads one model and writes its rows as they come; then marks what the read shows is gone.
+    async fn sync_model(&self, read: ModelRead<'_>, scopes: &normalize::Scopes) -> Result<(u64, u64), SyncFailure> {
+        let (account, spec) = (read.account, read.spec);
+        let (sink, mut batches) = RecordSink::channel(READ_AHEAD);
+        let request =
+            ReadRequest { http: read.http, credentials: read.credentials, model: spec.model_id, since: read.since };
+        let reading = async move {
+            let coverage = read.connector.read(request, &sink).await;
+            // Closing the sink ends the writes.
+            drop(sink);
+            coverage
+        };
+        let writing = async {
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut written = 0;
+            while let Some(batch) = batches.recv().await {
+                let rows: Vec<_> = batch.iter().map(|r| normalize(account.id, spec, r, scopes)).collect();
+                drop(batch);
+                seen.extend(rows.iter().map(|r| r.id.clone()));
+                written += self.storage.upsert_rows(&rows, now_micros()).await.map_err(transient)?;
             }
-        }
-        // The read was complete: what is stored but was not seen is gone at the provider.
-        let mut gone = Vec::new();
-        let mut after = String::new();
-        loop {
-            let ids = self.storage.live_row_ids(account.id, spec.model_id, &after, 1000).await.map_err(transient)?;
-            let Some(last) = ids.last().cloned() else { break };
-            gone.extend(ids.into_iter().filter(|id| !seen.contains(id)));
-            after = last;
-        }
+            Ok::<_, SyncFailure>((seen, written))
+        };
+        let (coverage, writes) = tokio::join!(reading, writing);
+        // A failed write stops the read (its sink closes): the write's error is the cause.
+        let (seen, written) = writes?;
+        let coverage = coverage.map_err(|e| match e {
+            SyncError::Unauthorized(reason) => SyncFailure::Relink(reason),
+            other => SyncFailure::Transient(other.to_string()),
+        })?;
+
+        let gone = match coverage {
+            // Everything was read: what is stored but was not seen is gone at the provider.
+            Coverage::Complete => {
+                let mut gone = Vec::new();
+                let mut after = String::new();
+                loop {
+                    let ids =
+                        self.storage.live_row_ids(account.id, spec.model_id, &after, 1000).await.map_err(transient)?;
+                    let Some(last) = ids.last().cloned() else { break };
+                    gone.extend(ids.into_iter().filter(|id| !seen.contains(id)));
+                    after = last;
+                }
+                gone
+            }
+            Coverage::Changes { deleted, complete_for } => {
+                let mut gone: Vec<String> = deleted
+                    .iter()
+                    .map(|remote| models::row_id(account.id, spec.model_id, remote).to_string())
+                    .collect();
+                let mut by_field: Vec<(&'static str, Vec<String>)> = Vec::new();
+                for (field, remote) in complete_for {
+                    let related = relation_model(spec, field)?;
+                    let id = models::row_id(account.id, &related, &remote).to_string();
+                    match by_field.iter_mut().find(|(f, _)| *f == field) {
+                        Some((_, ids)) => ids.push(id),
+                        None => by_field.push((field, vec![id])),
+                    }
+                }
+                for (field, related) in by_field {
+                    let stored = self
+                        .storage
+                        .live_row_ids_related(account.id, spec.model_id, field, &related)
+                        .await
+                        .map_err(transient)?;
+                    gone.extend(stored.into_iter().filter(|id| !seen.contains(id)));
+                }
+                gone
+            }
+        };
         let deleted = self.storage.mark_rows_deleted(&gone, now_micros()).await.map_err(transient)?;
         Ok((written, deleted))
+    }
+}
+
+/// One model read of a sync.
+struct ModelRead<'a> {
+    account: &'a LinkedAccount,
+    connector: &'static dyn Connector,
+    http: &'a AccountHttp,
+    credentials: &'a AccountCredentials,
+    spec: &'static models::ModelSpec,
+    since: Option<OffsetDateTime>,
+}
+
+/// Where the next incremental read of a model starts: its previous read's start, less the
+/// overlap. Stored as RFC 3339.
+fn watermark(started_micros: i64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp(started_micros / 1_000_000 - WATERMARK_OVERLAP_SECS)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The `since` of an incremental read, when one may be made: the last read succeeded and the
+/// last full read is recent.
+fn incremental_since(previous: &ModelSyncStatus, now: i64) -> Option<OffsetDateTime> {
+    let full_at = previous.last_full_sync_at?;
+    if previous.last_sync_result.as_deref() != Some("DONE") || now - full_at > FULL_READ_EVERY_MICROS {
+        return None;
+    }
+    OffsetDateTime::parse(previous.watermark.as_deref()?, &Rfc3339).ok()
+}
+
+/// The model a relation field of `spec` points at (`employee` of Employment → `hris.Employee`).
+fn relation_model(spec: &models::ModelSpec, field: &str) -> Result<String, SyncFailure> {
+    match spec.fields.iter().find(|f| f.name == field).map(|f| f.kind) {
+        Some(models::FieldKind::Ref(model)) => Ok(format!("{}.{model}", spec.category.as_str())),
+        _ => Err(SyncFailure::Permanent(format!("{} has no relation field {field}", spec.model_id))),
     }
 }
 

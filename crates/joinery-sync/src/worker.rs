@@ -103,7 +103,7 @@ pub async fn run_one(syncer: &Arc<Syncer>, name: &str) -> Result<bool, joinery_s
             }
         })
     };
-    let outcome = syncer.sync_account(job.linked_account_id).await;
+    let outcome = syncer.sync_account(job.linked_account_id, &job.kind).await;
     renewer.abort();
     let now = now_micros();
     let (state, error, retry_at) = match &outcome {

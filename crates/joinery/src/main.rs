@@ -154,7 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (storage, _) = server::open(&config).await?;
             let syncer = joinery_sync::Syncer {
                 storage: storage.clone(),
-                keyring: joinery::secrets::load_keyring(&config)?,
+                keyring: std::sync::Arc::new(joinery::secrets::load_keyring(&config)?),
                 providers: server::provider_http(&config),
                 default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
                 lease: std::time::Duration::from_secs(u64::from(config.sync_lease_secs.max(3))),

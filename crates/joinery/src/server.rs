@@ -214,7 +214,7 @@ pub async fn start(
     let worker = (!config.no_worker).then(|| {
         let syncer = joinery_sync::Syncer {
             storage: storage.clone(),
-            keyring: secrets::load_keyring(config).expect("the keyring loaded a moment ago"),
+            keyring: std::sync::Arc::new(secrets::load_keyring(config).expect("the keyring loaded a moment ago")),
             providers: providers.clone(),
             default_interval_secs: i64::from(config.sync_interval_hours) * 3600,
             lease: std::time::Duration::from_secs(u64::from(config.sync_lease_secs.max(3))),

@@ -17,3 +17,71 @@ pub struct EmployeeList {
     #[serde(default)]
     pub data: Vec<serde_json::Value>,
 }
+
+/// An id BambooHR sends as a string (or, in some answers, a number).
+fn id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom("an id")),
+    }
+}
+
+/// A row of a dated table (`jobInfo`, `employmentStatus`): `GET /v1/employees/all/tables/{table}`.
+#[derive(Debug, Deserialize)]
+pub struct DatedRow {
+    #[serde(rename = "employeeId", deserialize_with = "id")]
+    pub employee_id: String,
+    pub date: Option<String>,
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A table row's id and employee, nothing else.
+#[derive(Debug, Deserialize)]
+pub struct RowRef {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    #[serde(rename = "employeeId", deserialize_with = "id")]
+    pub employee_id: String,
+}
+
+/// `GET /v1/employees/changed/tables/{table}?since=…`: every row of each changed employee.
+#[derive(Debug, Deserialize)]
+pub struct ChangedTable {
+    #[serde(default)]
+    pub employees: std::collections::HashMap<String, ChangedRows>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangedRows {
+    #[serde(default)]
+    pub rows: Vec<serde_json::Value>,
+}
+
+/// `GET /v1/employees/changed?since=…`: `{latest, employees: {"<id>": {id, action, lastChanged}}}`.
+#[derive(Debug, Deserialize)]
+pub struct ChangedEmployees {
+    #[serde(default)]
+    pub employees: std::collections::HashMap<String, ChangedEmployee>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangedEmployee {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    pub action: String,
+}
+
+/// `GET /v1/employees/directory`: the company's current employees.
+#[derive(Debug, Deserialize)]
+pub struct Directory {
+    #[serde(default)]
+    pub employees: Vec<DirectoryEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DirectoryEntry {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+}

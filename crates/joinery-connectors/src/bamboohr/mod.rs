@@ -8,8 +8,8 @@ use joinery_domain::integrations::{self, Integration};
 
 use crate::http::{unexpected_status, unreachable};
 use crate::{
-    AccountHttp, BoxFuture, Connector, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType,
-    ProviderHttp, RecordPage, SyncError, Text, Validated, check_required_fields,
+    BoxFuture, Connector, Coverage, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType, ProviderHttp,
+    ReadRequest, RecordSink, SyncError, Text, Validated, check_required_fields,
 };
 
 pub const SLUG: &str = "bamboohr";
@@ -66,12 +66,10 @@ impl Connector for BambooHr {
 
     fn read<'a>(
         &'a self,
-        http: &'a AccountHttp,
-        credentials: &'a Credentials,
-        model: &'static str,
-        _cursor: Option<String>,
-    ) -> BoxFuture<'a, Result<RecordPage, SyncError>> {
-        Box::pin(sync::read(http, credentials, model))
+        request: ReadRequest<'a>,
+        sink: &'a RecordSink,
+    ) -> BoxFuture<'a, Result<Coverage, SyncError>> {
+        Box::pin(sync::read(request, sink))
     }
 }
 

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use serde::de::DeserializeOwned;
+
 use super::{COMPANY_DOMAIN, api};
-use crate::{AccountHttp, Credentials, RecordPage, RemoteRecord, SyncError};
+use crate::{AccountHttp, BATCH, Coverage, JsonBatches, ReadRequest, RecordSink, RemoteRecord, RetryPolicy, SyncError};
 
 /// In dependency order: what employees point at comes first.
 pub const MODELS: &[&str] = &[
@@ -21,6 +23,8 @@ pub const MODELS: &[&str] = &[
     "hris.Employee",
     "hris.TimeOff",
     "hris.Dependent",
+    // Last: one request per employee.
+    "hris.TimeOffBalance",
 ];
 
 /// Time-off requests are read for this window around today (BambooHR requires a range).
@@ -53,10 +57,96 @@ const EMPLOYEE_FIELDS: &[&str] = &[
     "location",
 ];
 
-fn domain(credentials: &Credentials) -> Result<&str, SyncError> {
-    credentials
-        .get(COMPANY_DOMAIN)
-        .ok_or_else(|| SyncError::Protocol("stored credentials lack the company domain".into()))
+/// The account being read: its company domain and API key.
+struct Account<'a> {
+    http: &'a AccountHttp,
+    company: String,
+    key: String,
+}
+
+/// Custom reports and whole tables are streamed; one attempt may take this long.
+const STREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+impl Account<'_> {
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .provider_http()
+            .client()
+            .get(self.http.url(&api::url(&self.company, path)))
+            .basic_auth(&self.key, Some("x"))
+            .header("Accept", "application/json")
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, SyncError> {
+        let response = self.http.send(|_| self.get(path)).await?;
+        self.http.json(checked(self.http, response).await?).await
+    }
+
+    /// A long answer, streamed: a longer time limit than the usual request's.
+    async fn send_streamed(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<reqwest::Response, SyncError> {
+        let http = self
+            .http
+            .clone()
+            .with_retry(RetryPolicy { attempt_timeout: Some(STREAM_TIMEOUT), ..*self.http.retry_policy() });
+        let response = http.send(|_| build()).await?;
+        checked(self.http, response).await
+    }
+
+    /// Every row of a table for every employee (`GET /v1/employees/all/tables/{table}`), in
+    /// batches as they arrive.
+    async fn table<T: DeserializeOwned + Send + 'static>(&self, table: &str) -> Result<JsonBatches<T>, SyncError> {
+        let path = format!("employees/all/tables/{table}");
+        let response = self.send_streamed(|| self.get(&path)).await?;
+        Ok(self.http.json_batches(response, None, BATCH))
+    }
+
+    /// `POST /v1/reports/custom` of [`EMPLOYEE_FIELDS`], of every employee or of the ones changed
+    /// since `since`, in batches as it arrives.
+    async fn employee_report(&self, since: Option<&str>) -> Result<JsonBatches<Value>, SyncError> {
+        let url = self.http.url(&api::url(&self.company, "reports/custom?format=JSON&onlyCurrent=true"));
+        let mut body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
+        if let Some(since) = since {
+            body["filters"] = json!({ "lastChanged": { "includeNull": "no", "value": since } });
+        }
+        let body = body.to_string();
+        let response = self
+            .send_streamed(|| {
+                self.http
+                    .provider_http()
+                    .client()
+                    .post(url.clone())
+                    .basic_auth(&self.key, Some("x"))
+                    .header("Accept", "application/json")
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        Ok(self.http.json_batches(response, Some("employees"), BATCH))
+    }
+
+    /// Every row of each employee changed since `since`, by employee id
+    /// (`GET /v1/employees/changed/tables/{table}`).
+    async fn changed_table(&self, table: &str, since: &str) -> Result<HashMap<String, Vec<Value>>, SyncError> {
+        let changed: api::ChangedTable = serde_json::from_value(
+            self.get_json(&format!("employees/changed/tables/{table}?since={}", query_value(since))).await?,
+        )
+        .map_err(|_| SyncError::Protocol("BambooHR answered a table change list of an unexpected shape.".into()))?;
+        Ok(changed.employees.into_iter().map(|(id, employee)| (id, employee.rows)).collect())
+    }
+
+    /// Ids of the employees deleted since `since` (`GET /v1/employees/changed?type=deleted`).
+    async fn deleted_employees(&self, since: &str) -> Result<Vec<String>, SyncError> {
+        let changed: api::ChangedEmployees = serde_json::from_value(
+            self.get_json(&format!("employees/changed?since={}&type=deleted", query_value(since))).await?,
+        )
+        .map_err(|_| SyncError::Protocol("BambooHR answered an employee change list of an unexpected shape.".into()))?;
+        Ok(changed.employees.into_values().filter(|e| e.action.eq_ignore_ascii_case("deleted")).map(|e| e.id).collect())
+    }
+}
+
+/// `+` of a time zone offset is a space in a query string.
+fn query_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 async fn checked(http: &AccountHttp, response: reqwest::Response) -> Result<reqwest::Response, SyncError> {
@@ -69,20 +159,25 @@ async fn checked(http: &AccountHttp, response: reqwest::Response) -> Result<reqw
     }
 }
 
-pub async fn read(http: &AccountHttp, credentials: &Credentials, model: &'static str) -> Result<RecordPage, SyncError> {
-    let company = domain(credentials)?;
+pub async fn read(request: ReadRequest<'_>, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    let credentials = request.credentials.get().await;
+    let company = credentials
+        .get(COMPANY_DOMAIN)
+        .ok_or_else(|| SyncError::Protocol("stored credentials lack the company domain".into()))?
+        .to_owned();
     let key = credentials.get(super::API_KEY).unwrap_or("").to_owned();
-    match model {
+    let account = Account { http: request.http, company, key };
+    let since = request.since.map(|t| {
+        t.replace_nanosecond(0).unwrap_or(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    });
+    match request.model {
         "hris.Company" => {
-            let url = http.url(&api::url(company, "company_information"));
-            let response = http
-                .send(|c| c.get(url.clone()).basic_auth(&key, Some("x")).header("Accept", "application/json"))
-                .await?;
-            let info: Value = http.json(checked(http, response).await?).await?;
-            Ok(RecordPage { records: vec![company_record(company, info)], next: None })
+            let info = account.get_json("company_information").await?;
+            sink.send(vec![company_record(&account.company, info)]).await?;
+            Ok(Coverage::Complete)
         }
-        "hris.Location" | "hris.Group" | "hris.Team" => {
-            let lists = meta_lists(http, company, &key).await?;
+        model @ ("hris.Location" | "hris.Group" | "hris.Team") => {
+            let lists = account.get_json("meta/lists").await?;
             let records = match model {
                 "hris.Location" => list_options(&lists, "location").into_iter().map(location_record).collect(),
                 "hris.Team" => list_options(&lists, "department").into_iter().map(team_record).collect(),
@@ -96,103 +191,242 @@ pub async fn read(http: &AccountHttp, credentials: &Credentials, model: &'static
                     )
                     .collect(),
             };
-            Ok(RecordPage { records, next: None })
+            send_all(sink, records).await?;
+            Ok(Coverage::Complete)
         }
-        "hris.Employment" => {
-            let compensation = table(http, company, &key, "compensation").await?;
-            let jobs = table(http, company, &key, "jobInfo").await?;
-            let statuses = table(http, company, &key, "employmentStatus").await?;
-            let records = compensation.iter().filter_map(|row| employment_record(row, &jobs, &statuses)).collect();
-            Ok(RecordPage { records, next: None })
-        }
-        "hris.Employee" => {
-            let lists = meta_lists(http, company, &key).await?;
-            let compensation = table(http, company, &key, "compensation").await?;
-            let url = http.url(&api::url(company, "reports/custom?format=JSON&onlyCurrent=true"));
-            let body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
-            let response = http
-                .send(|c| {
-                    c.post(url.clone())
-                        .basic_auth(&key, Some("x"))
-                        .header("Accept", "application/json")
-                        .header("Content-Type", "application/json")
-                        .body(body.to_string())
-                })
-                .await?;
-            let report: Value = http.json(checked(http, response).await?).await?;
-            let employees = report.get("employees").and_then(Value::as_array).cloned().unwrap_or_default();
-            let ids = |alias: &str| -> HashMap<String, String> {
-                list_options(&lists, alias)
-                    .into_iter()
-                    .filter_map(|o| Some((o.get("name")?.as_str()?.to_owned(), id_text(o.get("id")?)?)))
-                    .collect()
-            };
-            let (departments, divisions, locations) = (ids("department"), ids("division"), ids("location"));
-            let mut employments: HashMap<String, Vec<Value>> = HashMap::new();
-            for row in &compensation {
-                if let (Some(employee), Some(id)) =
-                    (row.get("employeeId").and_then(id_text), row.get("id").and_then(id_text))
-                {
-                    employments.entry(employee).or_default().push(Value::String(id));
-                }
-            }
-            let records = employees
-                .into_iter()
-                .filter_map(|e| {
-                    let mut record = employee_record(company, e)?;
-                    let raw = &record.remote_data[0]["data"];
-                    let named = |key: &str, ids: &HashMap<String, String>| {
-                        raw.get(key).and_then(Value::as_str).and_then(|name| ids.get(name)).cloned()
-                    };
-                    let (department, division) = (named("department", &departments), named("division", &divisions));
-                    let location = named("location", &locations);
-                    let groups: Vec<Value> = department
-                        .iter()
-                        .map(|d| json!(format!("department:{d}")))
-                        .chain(division.iter().map(|d| json!(format!("division:{d}"))))
-                        .collect();
-                    record.fields.insert("groups".into(), Value::Array(groups));
-                    record.fields.insert("team".into(), department.map_or(Value::Null, Value::String));
-                    record.fields.insert("work_location".into(), location.map_or(Value::Null, Value::String));
-                    let own = employments.remove(&record.remote_id).unwrap_or_default();
-                    record.fields.insert("employments".into(), Value::Array(own));
-                    Some(record)
-                })
-                .collect();
-            Ok(RecordPage { records, next: None })
-        }
+        "hris.Employment" => match since {
+            None => employments(&account, sink).await,
+            Some(since) => changed_employments(&account, &since, sink).await,
+        },
+        "hris.Employee" => employees(&account, since.as_deref(), sink).await,
         "hris.TimeOff" => {
             let today = time::OffsetDateTime::now_utc().date();
             let day = |offset: i64| (today + time::Duration::days(offset)).to_string();
             let path =
                 format!("time_off/requests?start={}&end={}", day(-TIME_OFF_PAST_DAYS), day(TIME_OFF_FUTURE_DAYS));
-            let requests = get_json(http, company, &key, &path).await?;
-            let records = requests.as_array().into_iter().flatten().filter_map(time_off_record).collect();
-            Ok(RecordPage { records, next: None })
+            let response = account.send_streamed(|| account.get(&path)).await?;
+            let mut batches = account.http.json_batches::<Value>(response, None, BATCH);
+            while let Some(batch) = batches.next().await? {
+                sink.send(batch.iter().filter_map(time_off_record).collect()).await?;
+            }
+            Ok(Coverage::Complete)
         }
+        "hris.TimeOffBalance" => time_off_balances(&account, sink).await,
         "hris.Dependent" => {
-            let body = get_json(http, company, &key, "employeedependents").await?;
-            let rows = body.get("Employee Dependents").and_then(Value::as_array).cloned().unwrap_or_default();
-            Ok(RecordPage { records: rows.iter().filter_map(dependent_record).collect(), next: None })
+            let response = account.send_streamed(|| account.get("employeedependents")).await?;
+            let mut batches = account.http.json_batches::<Value>(response, Some("Employee Dependents"), BATCH);
+            while let Some(batch) = batches.next().await? {
+                sink.send(batch.iter().filter_map(dependent_record).collect()).await?;
+            }
+            Ok(Coverage::Complete)
         }
-        _ => Err(SyncError::Protocol(format!("BambooHR does not sync {model}"))),
+        model => Err(SyncError::Protocol(format!("BambooHR does not sync {model}"))),
     }
 }
 
-async fn get_json(http: &AccountHttp, company: &str, key: &str, path: &str) -> Result<Value, SyncError> {
-    let url = http.url(&api::url(company, path));
-    let response =
-        http.send(|c| c.get(url.clone()).basic_auth(key, Some("x")).header("Accept", "application/json")).await?;
-    http.json(checked(http, response).await?).await
+async fn send_all(sink: &RecordSink, records: Vec<RemoteRecord>) -> Result<(), SyncError> {
+    let mut records = records.into_iter().peekable();
+    while records.peek().is_some() {
+        sink.send(records.by_ref().take(BATCH).collect()).await?;
+    }
+    Ok(())
 }
 
-async fn meta_lists(http: &AccountHttp, company: &str, key: &str) -> Result<Value, SyncError> {
-    get_json(http, company, key, "meta/lists").await
+/// A dated row's date and one of its values, per employee, oldest first.
+type History = HashMap<String, Vec<(String, Option<String>)>>;
+
+/// The `date` and `field` of each employee's rows of a dated table, streamed: only what
+/// employments need is kept.
+async fn history(account: &Account<'_>, table: &str, field: &'static str) -> Result<History, SyncError> {
+    let mut rows = account.table::<api::DatedRow>(table).await?;
+    let mut history = History::new();
+    while let Some(batch) = rows.next().await? {
+        for row in batch {
+            let value = row.rest.get(field).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
+            history.entry(row.employee_id).or_default().push((row.date.unwrap_or_default(), value.map(str::to_owned)));
+        }
+    }
+    for rows in history.values_mut() {
+        rows.sort();
+    }
+    Ok(history)
 }
 
-async fn table(http: &AccountHttp, company: &str, key: &str, table: &str) -> Result<Vec<Value>, SyncError> {
-    let rows = get_json(http, company, key, &format!("employees/all/tables/{table}")).await?;
-    Ok(rows.as_array().cloned().unwrap_or_default())
+fn history_of(rows: &[Value], field: &str) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let date = r.get("date").and_then(Value::as_str).unwrap_or_default().to_owned();
+            (date, r.get(field).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Employments: every compensation row, with the job title and employment status in effect.
+async fn employments(account: &Account<'_>, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    let jobs = history(account, "jobInfo", "jobTitle").await?;
+    let statuses = history(account, "employmentStatus", "employmentStatus").await?;
+    let mut rows = account.table::<Value>("compensation").await?;
+    let none = Vec::new();
+    while let Some(batch) = rows.next().await? {
+        let records = batch
+            .iter()
+            .filter_map(|row| {
+                let employee = row.get("employeeId").and_then(id_text)?;
+                employment_record(row, jobs.get(&employee).unwrap_or(&none), statuses.get(&employee).unwrap_or(&none))
+            })
+            .collect();
+        sink.send(records).await?;
+    }
+    Ok(Coverage::Complete)
+}
+
+/// Employments of the employees changed since `since`: BambooHR lists every row of each changed
+/// employee, so their employments are complete; deleted employees have none left.
+async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    let compensation = account.changed_table("compensation", since).await?;
+    let jobs = account.changed_table("jobInfo", since).await?;
+    let statuses = account.changed_table("employmentStatus", since).await?;
+    let deleted = account.deleted_employees(since).await?;
+    let mut complete_for: Vec<(&'static str, String)> = Vec::new();
+    let mut records = Vec::new();
+    for (employee, rows) in &compensation {
+        let job_history = history_of(jobs.get(employee).map_or(&[][..], Vec::as_slice), "jobTitle");
+        let status_history = history_of(statuses.get(employee).map_or(&[][..], Vec::as_slice), "employmentStatus");
+        records.extend(rows.iter().filter_map(|row| employment_record(row, &job_history, &status_history)));
+        complete_for.push(("employee", employee.clone()));
+    }
+    complete_for.extend(deleted.into_iter().map(|id| ("employee", id)));
+    send_all(sink, records).await?;
+    Ok(Coverage::Changes { deleted: Vec::new(), complete_for })
+}
+
+/// Employees, from the custom report: all of them, or the ones changed since `since` plus the
+/// ids of deleted ones.
+async fn employees(account: &Account<'_>, since: Option<&str>, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    let lists = account.get_json("meta/lists").await?;
+    let ids = |alias: &str| -> HashMap<String, String> {
+        list_options(&lists, alias)
+            .into_iter()
+            .filter_map(|o| Some((o.get("name")?.as_str()?.to_owned(), id_text(o.get("id")?)?)))
+            .collect()
+    };
+    let (departments, divisions, locations) = (ids("department"), ids("division"), ids("location"));
+    // Each employee's employments are its compensation rows.
+    let mut employments: HashMap<String, Vec<Value>> = HashMap::new();
+    match since {
+        None => {
+            let mut rows = account.table::<api::RowRef>("compensation").await?;
+            while let Some(batch) = rows.next().await? {
+                for row in batch {
+                    employments.entry(row.employee_id).or_default().push(Value::String(row.id));
+                }
+            }
+        }
+        Some(since) => {
+            for (employee, rows) in account.changed_table("compensation", since).await? {
+                let ids = rows.iter().filter_map(|r| r.get("id").and_then(id_text)).map(Value::String).collect();
+                employments.insert(employee, ids);
+            }
+        }
+    }
+    let mut report = account.employee_report(since).await?;
+    while let Some(batch) = report.next().await? {
+        let records = batch
+            .into_iter()
+            .filter_map(|e| {
+                let mut record = employee_record(&account.company, e)?;
+                let raw = &record.remote_data[0]["data"];
+                let named = |key: &str, ids: &HashMap<String, String>| {
+                    raw.get(key).and_then(Value::as_str).and_then(|name| ids.get(name)).cloned()
+                };
+                let (department, division) = (named("department", &departments), named("division", &divisions));
+                let location = named("location", &locations);
+                let groups: Vec<Value> = department
+                    .iter()
+                    .map(|d| json!(format!("department:{d}")))
+                    .chain(division.iter().map(|d| json!(format!("division:{d}"))))
+                    .collect();
+                record.fields.insert("groups".into(), Value::Array(groups));
+                record.fields.insert("team".into(), department.map_or(Value::Null, Value::String));
+                record.fields.insert("work_location".into(), location.map_or(Value::Null, Value::String));
+                let own = employments.remove(&record.remote_id).unwrap_or_default();
+                record.fields.insert("employments".into(), Value::Array(own));
+                Some(record)
+            })
+            .collect();
+        sink.send(records).await?;
+    }
+    match since {
+        None => Ok(Coverage::Complete),
+        Some(since) => {
+            Ok(Coverage::Changes { deleted: account.deleted_employees(since).await?, complete_for: Vec::new() })
+        }
+    }
+}
+
+/// Balances are per employee (`GET /v1/employees/{id}/time_off/calculator`): one request per
+/// active employee of the directory, a few at a time under the account's rate limit.
+async fn time_off_balances(account: &Account<'_>, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    use futures_util::StreamExt;
+    let directory: api::Directory = serde_json::from_value(account.get_json("employees/directory").await?)
+        .map_err(|_| SyncError::Protocol("BambooHR answered the directory in an unexpected shape.".into()))?;
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let mut balances = futures_util::stream::iter(directory.employees.into_iter().map(|e| e.id))
+        .map(|employee| {
+            let path = format!("employees/{employee}/time_off/calculator?end={today}");
+            async move {
+                let response = account.http.send(|_| account.get(&path)).await?;
+                let rows = match response.status().as_u16() {
+                    // Removed since the directory was read.
+                    404 => Value::Array(Vec::new()),
+                    _ => account.http.json(checked(account.http, response).await?).await?,
+                };
+                Ok::<_, SyncError>((employee, rows))
+            }
+        })
+        .buffered(BALANCE_CONCURRENCY);
+    let mut records = Vec::new();
+    while let Some(result) = balances.next().await {
+        let (employee, rows) = result?;
+        records.extend(rows.as_array().into_iter().flatten().filter_map(|r| balance_record(&employee, r)));
+        if records.len() >= BATCH {
+            sink.send(std::mem::take(&mut records)).await?;
+        }
+    }
+    sink.send(records).await?;
+    Ok(Coverage::Complete)
+}
+
+/// Balance requests in flight at once (the account's rate limit still spaces them).
+const BALANCE_CONCURRENCY: usize = 8;
+
+fn balance_record(employee: &str, row: &Value) -> Option<RemoteRecord> {
+    let kind = row.get("timeOffType").and_then(id_text)?;
+    let number = |key: &str| {
+        row.get(key)
+            .and_then(|v| match v {
+                Value::String(s) => s.parse::<f64>().ok(),
+                other => other.as_f64(),
+            })
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number)
+    };
+    let mut f = Map::new();
+    let mut origins = Map::new();
+    f.insert("employee".into(), Value::String(employee.to_owned()));
+    f.insert("balance".into(), number("balance"));
+    f.insert("used".into(), number("usedYearToDate"));
+    enum_field(&mut f, &mut origins, "policy_type", text(row, "name"), request_type);
+    Some(RemoteRecord {
+        // One balance per employee and time-off type.
+        remote_id: format!("{employee}:{kind}"),
+        fields: f,
+        enum_origins: origins,
+        remote_data: vec![json!({ "path": format!("/api/v1/employees/{employee}/time_off/calculator"), "data": row })],
+    })
 }
 
 /// The current options of the list field with this alias (`department`, `division`, `location`).
@@ -246,12 +480,12 @@ fn group_record(list: &str, kind: &str, option: &Value) -> RemoteRecord {
     option_record(option, format!("{list}:{}", option.get("id").and_then(id_text).unwrap_or_default()), f)
 }
 
-/// The row of a dated table (`jobInfo`, `employmentStatus`) in effect on `date` for `employee`.
-fn in_effect<'a>(rows: &'a [Value], employee: &str, date: &str) -> Option<&'a Value> {
-    rows.iter()
-        .filter(|r| r.get("employeeId").and_then(id_text).as_deref() == Some(employee))
-        .filter(|r| r.get("date").and_then(Value::as_str).is_some_and(|d| d <= date))
-        .max_by_key(|r| r.get("date").and_then(Value::as_str).unwrap_or(""))
+/// The value of one employee's dated rows (oldest first) in effect on `date`: the last row
+/// dated on or before it, or the earliest row for a date before all of them.
+fn in_effect<'a>(history: &'a [(String, Option<String>)], date: &str) -> Option<&'a Option<String>> {
+    let after = history.partition_point(|(d, _)| d.as_str() <= date);
+    let index = if after == 0 { 0 } else { after - 1 };
+    history.get(index).map(|(_, value)| value)
 }
 
 pub fn pay_period(v: &str) -> Option<&'static str> {
@@ -298,18 +532,23 @@ pub fn employment_type(v: &str) -> Option<&'static str> {
     }
 }
 
-/// A compensation row is one employment: its pay, with the job and employment status in effect
-/// when it started (or the earliest, for a row that predates them).
-fn employment_record(row: &Value, jobs: &[Value], statuses: &[Value]) -> Option<RemoteRecord> {
+/// A compensation row is one employment: its pay, with the job title and employment status in
+/// effect when it started (or the earliest, for a row that predates them).
+fn employment_record(
+    row: &Value,
+    jobs: &[(String, Option<String>)],
+    statuses: &[(String, Option<String>)],
+) -> Option<RemoteRecord> {
     let remote_id = row.get("id").and_then(id_text)?;
     let employee = row.get("employeeId").and_then(id_text)?;
     let start = row.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned();
-    let job = in_effect(jobs, &employee, &start).or_else(|| in_effect(jobs, &employee, "9999"));
-    let status = in_effect(statuses, &employee, &start).or_else(|| in_effect(statuses, &employee, "9999"));
+    let value = |v: Option<&Option<String>>| v.and_then(Option::clone).map_or(Value::Null, Value::String);
+    let job_title = value(in_effect(jobs, &start));
+    let employment_status = value(in_effect(statuses, &start));
     let mut f = Map::new();
     let mut origins = Map::new();
     f.insert("employee".into(), Value::String(employee));
-    f.insert("job_title".into(), job.map_or(Value::Null, |j| text(j, "jobTitle")));
+    f.insert("job_title".into(), job_title);
     let rate = row.get("rate");
     let amount = rate.and_then(|r| r.get("value")).and_then(Value::as_str).and_then(|v| v.parse::<f64>().ok());
     f.insert("pay_rate".into(), amount.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
@@ -319,12 +558,8 @@ fn employment_record(row: &Value, jobs: &[Value], statuses: &[Value]) -> Option<
     f.insert("pay_group".into(), Value::Null);
     enum_field(&mut f, &mut origins, "flsa_status", text(row, "exempt"), flsa_status);
     f.insert("effective_date".into(), Value::String(start));
-    let employment_status = status.map_or(Value::Null, |s| text(s, "employmentStatus"));
     enum_field(&mut f, &mut origins, "employment_type", employment_status, employment_type);
-    let mut remote_data = vec![json!({ "path": "/api/v1/employees/all/tables/compensation", "data": row })];
-    if let Some(job) = job {
-        remote_data.push(json!({ "path": "/api/v1/employees/all/tables/jobInfo", "data": job }));
-    }
+    let remote_data = vec![json!({ "path": "/api/v1/employees/all/tables/compensation", "data": row })];
     Some(RemoteRecord { remote_id, fields: f, enum_origins: origins, remote_data })
 }
 

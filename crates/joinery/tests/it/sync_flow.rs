@@ -13,7 +13,11 @@ use crate::on_both_backends;
 use crate::support::fixtures::*;
 use crate::support::{Backend, LinkTestServer, json};
 
-on_both_backends!(initial_sync_and_resyncs_follow_the_provider, revoked_credentials_need_a_relink);
+on_both_backends!(
+    initial_sync_and_resyncs_follow_the_provider,
+    periodic_syncs_read_only_what_changed,
+    revoked_credentials_need_a_relink
+);
 
 async fn employees(t: &LinkTestServer, token: &str) -> Vec<Value> {
     let res = t
@@ -87,7 +91,8 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
             "hris.Employment",
             "hris.Employee",
             "hris.TimeOff",
-            "hris.Dependent"
+            "hris.Dependent",
+            "hris.TimeOffBalance"
         ]
     );
 
@@ -126,6 +131,38 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
         synced["results"].as_array().unwrap().len(),
         dependents["Employee Dependents"].as_array().unwrap().len()
     );
+    // Balances: one per current employee and time-off type, as the calculator gives them.
+    let directory = provider("employees/directory".into()).await;
+    let mut expected = BTreeSet::new();
+    for e in directory["employees"].as_array().unwrap() {
+        let id = e["id"].as_str().unwrap();
+        for b in provider(format!("employees/{id}/time_off/calculator?end={today}")).await.as_array().unwrap() {
+            let used: f64 = b["usedYearToDate"].as_str().unwrap().parse().unwrap();
+            expected.insert((id.to_owned(), b["name"].as_str().unwrap().to_owned(), used.to_string()));
+        }
+    }
+    let res = t
+        .with_account(
+            Method::GET,
+            "/api/hris/v1/time-off-balances?page_size=100&expand=employee&show_enum_origins=policy_type",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, balances) = json(res).await;
+    assert_eq!(status, 200, "{balances}");
+    let synced: BTreeSet<(String, String, String)> = balances["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let employee = b["employee"]["remote_id"].as_str().unwrap().to_owned();
+            (employee, b["policy_type"].as_str().unwrap().to_owned(), b["used"].as_f64().unwrap().to_string())
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(synced, expected, "{balances}");
     assert!(summary.iter().all(|s| (s.1, s.2, s.3) == ("DONE", "DONE", false)), "{summary:?}");
 
     // Relations resolve to the synced rows: team, groups, location and employments.
@@ -187,6 +224,100 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
     let res = t.with_account(Method::GET, "/api/hris/v1/employees", &token).send().await.unwrap();
     let (_, live) = json(res).await;
     assert_eq!(live["results"].as_array().unwrap().len(), 3);
+    t.stop().await;
+}
+
+/// The employments API rows of one employee, by remote id: (pay_rate, remote_was_deleted).
+async fn employments_of(t: &LinkTestServer, token: &str, employee_row: &str) -> BTreeMap<String, (Value, bool)> {
+    let path = format!("/api/hris/v1/employments?employee_id={employee_row}&include_deleted_data=true&page_size=100");
+    let res = t.with_account(Method::GET, &path, token).send().await.unwrap();
+    let (status, body) = json(res).await;
+    assert_eq!(status, 200, "{body}");
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let key = e["remote_id"].as_str().unwrap().to_owned();
+            (key, (e["pay_rate"].clone(), e["remote_was_deleted"].as_bool().unwrap()))
+        })
+        .collect()
+}
+
+async fn periodic_syncs_read_only_what_changed(backend: Backend) {
+    use joinery_emulators::bamboohr::{Table, TableRow};
+    let t = LinkTestServer::start(backend).await;
+    let world = t.bamboohr.bamboohr_world().unwrap().company(BAMBOO_DOMAIN).unwrap();
+    let ids = world.employee_ids();
+    let (changed, deleted, untouched) = (ids[0], ids[1], ids[2]);
+    // Two pay rows for the employee that changes, so one can be removed.
+    let (_, TableRow::Compensation(mut raise)) = world.table_rows(changed, Table::Compensation).unwrap()[0].clone()
+    else {
+        panic!("a compensation row")
+    };
+    raise.start_date = "2026-05-01".to_owned();
+    let removed_row = world.add_table_row(changed, TableRow::Compensation(raise)).unwrap();
+    let (account, token) = t.link_account("u1").await;
+    sync_settled(&t, account).await;
+    let rows = employees(&t, &token).await;
+    let row_of = |remote: u64| -> String {
+        rows.iter().find(|e| e["remote_id"] == remote.to_string().as_str()).unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let deleted_employments = employments_of(&t, &token, &row_of(deleted)).await;
+    assert!(!deleted_employments.is_empty());
+
+    // Tamper with a stored row the provider does not change: a periodic (incremental) sync,
+    // which reads only changes, leaves it; a full one repairs it.
+    let untouched_row = row_of(untouched);
+    t.storage().mark_rows_deleted(std::slice::from_ref(&untouched_row), joinery_storage::now_micros()).await.unwrap();
+
+    // At the provider: a new last name and pay for one employee (and one pay row removed), one
+    // employee deleted, one added.
+    world.set_field(changed, "lastName", Some("Incremental")).unwrap();
+    let comp = world.table_rows(changed, Table::Compensation).unwrap();
+    let (first_row, TableRow::Compensation(mut first)) = comp.into_iter().find(|(id, _)| *id != removed_row).unwrap()
+    else {
+        panic!("a compensation row")
+    };
+    first.rate = "123456.00".to_owned();
+    world.update_table_row(changed, first_row, TableRow::Compensation(first)).unwrap();
+    assert!(!employments_of(&t, &token, &row_of(changed)).await[&removed_row.to_string()].1);
+    world.delete_table_row(changed, Table::Compensation, removed_row).unwrap();
+    world.delete_employee(deleted).unwrap();
+    let added = world.add_employee(&[("firstName", "Ina"), ("lastName", "Incremental")]).unwrap();
+
+    t.storage().enqueue_sync(account, "PERIODIC", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    let after = employees(&t, &token).await;
+    let find = |remote: u64| after.iter().find(|e| e["remote_id"] == remote.to_string().as_str()).cloned();
+    assert_eq!(find(changed).unwrap()["last_name"], "Incremental");
+    assert_eq!(find(deleted).unwrap()["remote_was_deleted"], true, "the change feed's deletion is applied");
+    assert_eq!(find(added).expect("the new employee")["first_name"], "Ina");
+    assert_eq!(find(untouched).unwrap()["remote_was_deleted"], true, "unchanged employees were not read again");
+    let statuses = {
+        let res = t.with_account(Method::GET, "/api/hris/v1/sync-status", &token).send().await.unwrap();
+        json(res).await.1
+    };
+    assert!(statuses["results"].as_array().unwrap().iter().all(|s| s["status"] == "DONE"), "{statuses}");
+
+    // Employments follow: the changed pay, the removed row, the deleted employee's rows, the
+    // new employee's row.
+    let now_employments = employments_of(&t, &token, &row_of(changed)).await;
+    assert_eq!(now_employments[&first_row.to_string()], (serde_json::json!(123456.0), false));
+    assert!(now_employments[&removed_row.to_string()].1, "a removed compensation row is a deleted employment");
+    let gone = employments_of(&t, &token, &row_of(deleted)).await;
+    assert_eq!(gone.keys().collect::<Vec<_>>(), deleted_employments.keys().collect::<Vec<_>>());
+    assert!(gone.values().all(|(_, deleted)| *deleted), "{gone:?}");
+    let added_row = find(added).unwrap()["id"].as_str().unwrap().to_owned();
+    let new_employments = employments_of(&t, &token, &added_row).await;
+    assert_eq!(new_employments.len(), 1, "{new_employments:?}");
+
+    // A full (forced) sync reads everything again and repairs the tampered row.
+    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    let repaired = employees(&t, &token).await;
+    let untouched_now = repaired.iter().find(|e| e["remote_id"] == untouched.to_string().as_str()).unwrap();
+    assert_eq!(untouched_now["remote_was_deleted"], false);
     t.stop().await;
 }
 
