@@ -247,7 +247,7 @@ def test_synced_employees_through_the_sdk(server: Joinery, client: Merge, http, 
     statuses = with_account.hris.sync_status.list()
     assert {s.model_id for s in statuses.results} == {
         "hris.Company", "hris.Location", "hris.Group", "hris.Team", "hris.Employment", "hris.Employee",
-        "hris.TimeOff", "hris.Dependent",
+        "hris.TimeOff", "hris.Dependent", "hris.TimeOffBalance",
     }
     for path, schema in [
         ("locations", "PaginatedLocationList"), ("groups", "PaginatedGroupList"), ("employments", "PaginatedEmploymentList"),

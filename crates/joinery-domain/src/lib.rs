@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod integrations;
 pub mod link_token;
 pub mod models;
+pub mod scopes;
 pub mod tokens;
 pub mod validation;
 

@@ -111,7 +111,7 @@ impl Syncer {
         let credentials = AccountCredentials::new(credentials, Arc::new(store));
         let integration = connector.integration();
         let http = self.providers.for_account(integration.slug, integration.name, Some(ACCOUNT_RATE));
-        let scopes = normalize::Scopes::from_account(&account);
+        let scopes = normalize::Scopes::from_json(&account.scopes.0, &account.category);
         let statuses = self.storage.model_sync_statuses(account.id).await.map_err(transient)?;
 
         let mut report = SyncReport::default();

@@ -1,75 +1,15 @@
 //! A connector's record → a stored row: fields in the model's order, relations as Joinery ids,
 //! datetimes in one format, fields disabled by the account's scopes as null, and a content hash.
 
-use std::collections::HashSet;
-
 use joinery_connectors::RemoteRecord;
 use joinery_domain::models::{self, FieldKind, ModelSpec, row_id};
-use joinery_storage::{LinkedAccount, RowWrite};
+pub use joinery_domain::scopes::Scopes;
+use joinery_storage::RowWrite;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-
-/// The account's scopes from its link token: disabled models and fields.
-#[derive(Debug, Default)]
-pub struct Scopes {
-    disabled_models: HashSet<String>,
-    /// (model id, field)
-    disabled_fields: HashSet<(String, String)>,
-}
-
-impl Scopes {
-    pub fn from_account(account: &LinkedAccount) -> Self {
-        Self::from_json(&account.scopes.0, &account.category)
-    }
-
-    /// Reads `{"common_models": [...], "category_common_model_scopes": {...}}` as stored from
-    /// the link token (Merge's two formats).
-    pub fn from_json(scopes: &Value, category: &str) -> Self {
-        let mut out = Scopes::default();
-        for scope in scopes.get("common_models").and_then(Value::as_array).into_iter().flatten() {
-            let Some(model_id) = scope.get("model_id").and_then(Value::as_str) else { continue };
-            let reads = scope
-                .get("enabled_actions")
-                .and_then(Value::as_array)
-                .is_none_or(|actions| actions.iter().any(|a| a == "READ"));
-            if !reads {
-                out.disabled_models.insert(model_id.to_owned());
-            }
-            for field in scope.get("disabled_fields").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(field) = field.as_str() {
-                    out.disabled_fields.insert((model_id.to_owned(), field.to_owned()));
-                }
-            }
-        }
-        let per_category = scopes.get("category_common_model_scopes").and_then(|c| c.get(category));
-        for scope in per_category.and_then(Value::as_array).into_iter().flatten() {
-            let Some(name) = scope.get("model_name").and_then(Value::as_str) else { continue };
-            let model_id = format!("{category}.{name}");
-            let read = scope.get("model_permissions").and_then(|p| p.get("READ")).and_then(|r| r.get("is_enabled"));
-            if read == Some(&Value::Bool(false)) {
-                out.disabled_models.insert(model_id.clone());
-            }
-            let fields = scope.get("field_permissions").and_then(|f| f.get("disabled_fields"));
-            for field in fields.and_then(Value::as_array).into_iter().flatten() {
-                if let Some(field) = field.as_str() {
-                    out.disabled_fields.insert((model_id.clone(), field.to_owned()));
-                }
-            }
-        }
-        out
-    }
-
-    pub fn model_enabled(&self, model_id: &str) -> bool {
-        !self.disabled_models.contains(model_id)
-    }
-
-    fn field_enabled(&self, model_id: &str, field: &str) -> bool {
-        !self.disabled_fields.contains(&(model_id.to_owned(), field.to_owned()))
-    }
-}
 
 /// A provider date or datetime as `YYYY-MM-DDTHH:MM:SSZ` (UTC), the stored form that filters
 /// compare as text; anything unreadable is null.
@@ -118,9 +58,18 @@ pub fn normalize(account: Uuid, spec: &'static ModelSpec, record: &RemoteRecord,
         data.insert(field.name.to_owned(), value);
     }
     let data = Value::Object(data).to_string();
-    let enum_origins =
-        (!record.enum_origins.is_empty()).then(|| Value::Object(record.enum_origins.clone()).to_string());
-    let remote_data = (!record.remote_data.is_empty()).then(|| Value::Array(record.remote_data.clone()).to_string());
+    // A disabled field's raw value must not survive elsewhere: its enum origin is dropped, and
+    // the provider payloads (which cannot be scrubbed field by field) of a model with disabled
+    // fields are not kept at all.
+    let origins: Map<String, Value> = record
+        .enum_origins
+        .iter()
+        .filter(|(name, _)| scopes.field_enabled(spec.model_id, name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let enum_origins = (!origins.is_empty()).then(|| Value::Object(origins).to_string());
+    let keep_remote_data = !record.remote_data.is_empty() && !scopes.has_disabled_fields(spec.model_id);
+    let remote_data = keep_remote_data.then(|| Value::Array(record.remote_data.clone()).to_string());
     let mut hash = Sha256::new();
     for part in [Some(&data), enum_origins.as_ref(), remote_data.as_ref()] {
         hash.update(part.map_or(&b""[..], |p| p.as_bytes()));

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use joinery_domain::models;
+use joinery_domain::scopes::Scopes;
 use joinery_storage::{LinkedAccount, now_micros};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,6 +46,7 @@ async fn statuses(state: &AppState, account: &LinkedAccount, syncing: bool) -> R
     let Some(connector) = joinery_connectors::find(&account.integration) else { return Ok(Vec::new()) };
     let recorded = state.storage.model_sync_statuses(account.id).await?;
     let active = state.storage.active_sync_job(account.id).await?.is_some();
+    let scopes = Scopes::from_json(&account.scopes.0, &account.category);
     Ok(connector
         .sync_models()
         .iter()
@@ -52,7 +54,7 @@ async fn statuses(state: &AppState, account: &LinkedAccount, syncing: bool) -> R
         .map(|spec| {
             let row = recorded.iter().find(|r| r.model == spec.model_id);
             let status = match row {
-                _ if account.are_syncs_disabled => "DISABLED".to_owned(),
+                _ if account.are_syncs_disabled || !scopes.model_enabled(spec.model_id) => "DISABLED".to_owned(),
                 _ if syncing => "SYNCING".to_owned(),
                 Some(r) => r.status.clone(),
                 // Not started yet: queued, or waiting for the first job.

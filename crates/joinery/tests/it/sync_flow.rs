@@ -16,6 +16,7 @@ use crate::support::{Backend, LinkTestServer, json};
 on_both_backends!(
     initial_sync_and_resyncs_follow_the_provider,
     periodic_syncs_read_only_what_changed,
+    scopes_from_the_link_token_limit_what_is_synced,
     revoked_credentials_need_a_relink
 );
 
@@ -318,6 +319,50 @@ async fn periodic_syncs_read_only_what_changed(backend: Backend) {
     let repaired = employees(&t, &token).await;
     let untouched_now = repaired.iter().find(|e| e["remote_id"] == untouched.to_string().as_str()).unwrap();
     assert_eq!(untouched_now["remote_was_deleted"], false);
+    t.stop().await;
+}
+
+async fn scopes_from_the_link_token_limit_what_is_synced(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let scopes = serde_json::json!({"common_models": [
+        {"model_id": "hris.Employee", "enabled_actions": ["READ"], "disabled_fields": ["ssn", "date_of_birth", "gender"]},
+        {"model_id": "hris.Dependent", "enabled_actions": [], "disabled_fields": []},
+    ]});
+    let token = t.link_token_for(&t.key, "scoped", scopes).await;
+    let (_, exchanged) = t.exchange(&t.key, &t.connect_bamboohr(&token, BAMBOO_KEY).await).await;
+    let account = Uuid::parse_str(exchanged["id"].as_str().unwrap()).unwrap();
+    let token = exchanged["account_token"].as_str().unwrap().to_owned();
+    sync_settled(&t, account).await;
+
+    let path = "/api/hris/v1/employees?include_sensitive_fields=true&include_remote_data=true&show_enum_origins=gender,employment_status";
+    let (_, body) = json(t.with_account(Method::GET, path, &token).send().await.unwrap()).await;
+    let rows = body["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert!(row["ssn"].is_null() && row["date_of_birth"].is_null(), "disabled fields are null: {row}");
+        assert!(
+            row["remote_data"].as_array().is_none_or(Vec::is_empty),
+            "raw payloads would carry the disabled fields: {row}"
+        );
+        assert!(row["first_name"].is_string());
+        assert!(row["gender"].is_null(), "a disabled enum field has no origin either: {row}");
+        assert!(row["employment_status"].is_string());
+    }
+    let path = "/api/hris/v1/employments?include_remote_data=true";
+    let (_, employments) = json(t.with_account(Method::GET, path, &token).send().await.unwrap()).await;
+    assert!(
+        !employments["results"][0]["remote_data"].as_array().unwrap().is_empty(),
+        "models without disabled fields keep remote data"
+    );
+    let (_, dependents) =
+        json(t.with_account(Method::GET, "/api/hris/v1/dependents", &token).send().await.unwrap()).await;
+    assert_eq!(dependents["results"], serde_json::json!([]), "a disabled model is not synced");
+    let (_, statuses) =
+        json(t.with_account(Method::GET, "/api/hris/v1/sync-status", &token).send().await.unwrap()).await;
+    for status in statuses["results"].as_array().unwrap() {
+        let expected = if status["model_id"] == "hris.Dependent" { "DISABLED" } else { "DONE" };
+        assert_eq!(status["status"], expected, "{statuses}");
+    }
     t.stop().await;
 }
 
