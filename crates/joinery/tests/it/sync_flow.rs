@@ -17,6 +17,7 @@ on_both_backends!(
     initial_sync_and_resyncs_follow_the_provider,
     periodic_syncs_read_only_what_changed,
     scopes_from_the_link_token_limit_what_is_synced,
+    storms_of_429_and_5xx_lose_and_duplicate_nothing,
     revoked_credentials_need_a_relink
 );
 
@@ -363,6 +364,48 @@ async fn scopes_from_the_link_token_limit_what_is_synced(backend: Backend) {
         let expected = if status["model_id"] == "hris.Dependent" { "DISABLED" } else { "DONE" };
         assert_eq!(status["status"], expected, "{statuses}");
     }
+    t.stop().await;
+}
+
+async fn storms_of_429_and_5xx_lose_and_duplicate_nothing(backend: Backend) {
+    let t = LinkTestServer::start(backend).await;
+    let world = t.bamboohr.bamboohr_world().unwrap().company(BAMBOO_DOMAIN).unwrap();
+    let (account, token) = t.link_account("u1").await;
+    sync_settled(&t, account).await;
+    let before = employees(&t, &token).await;
+    let all = |path: &'static str| {
+        let t = &t;
+        let token = &token;
+        async move {
+            let (_, body) = json(t.with_account(Method::GET, path, token).send().await.unwrap()).await;
+            body["results"].as_array().unwrap().clone()
+        }
+    };
+    let employments_before = all("/api/hris/v1/employments?page_size=100&include_deleted_data=true").await;
+
+    // One employee changes; then every kind of trouble BambooHR documents, in a row, hits the
+    // sync's requests: 503 (its throttling before September 2026), 429 with Retry-After, 500,
+    // 502: five failures, one fewer than a request's attempts, so the job itself never fails.
+    world.set_field(world.employee_ids()[0], "firstName", Some("Stormy")).unwrap();
+    t.bamboohr.faults.fail_next(2, 503);
+    t.bamboohr.faults.rate_limit_next(1, 1);
+    t.bamboohr.faults.fail_next(1, 500);
+    t.bamboohr.faults.fail_next(1, 502);
+    let requests = t.bamboohr.faults.requests();
+    t.storage().enqueue_sync(account, "FORCED", 0, joinery_storage::now_micros()).await.unwrap().expect("queued");
+    sync_settled(&t, account).await;
+    assert!(t.bamboohr.faults.requests() >= requests + 5, "the faults were served");
+
+    let after = employees(&t, &token).await;
+    let ids: BTreeSet<&str> = after.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!((after.len(), ids.len()), (before.len(), before.len()), "every employee exactly once");
+    assert!(after.iter().all(|e| e["remote_was_deleted"] == false));
+    assert!(after.iter().any(|e| e["first_name"] == "Stormy"));
+    let employments_after = all("/api/hris/v1/employments?page_size=100&include_deleted_data=true").await;
+    assert_eq!(employments_after, employments_before, "nothing else moved");
+    let (_, statuses) =
+        json(t.with_account(Method::GET, "/api/hris/v1/sync-status", &token).send().await.unwrap()).await;
+    assert!(statuses["results"].as_array().unwrap().iter().all(|s| s["status"] == "DONE"), "{statuses}");
     t.stop().await;
 }
 
