@@ -116,7 +116,7 @@ impl Storage {
         let updated = with_pool!(self, write, |pool| {
             sqlx::query(
                 "UPDATE sync_jobs SET state = $1, last_error = $2, run_after = COALESCE($3, run_after), \
-                 finished_at = $4, locked_by = NULL, locked_until = NULL \
+                 finished_at = $4, finished_by = $6, locked_by = NULL, locked_until = NULL \
                  WHERE id = $5 AND locked_by = $6 AND state = 'RUNNING'",
             )
             .bind(state)

@@ -433,8 +433,9 @@ async fn revoked_credentials_need_a_relink(backend: Backend) {
     t.stop().await;
 }
 
-/// Scale-out: an API server without a worker and two `joinery worker` processes on one
-/// PostgreSQL database share the sync jobs; every account is synced once, completely.
+/// Scale-out: two API servers without workers (this one and a `joinery serve --no-worker`
+/// process) and two `joinery worker` processes on one PostgreSQL database. The workers split the
+/// sync jobs, each job runs once, and both servers serve the same data.
 #[tokio::test]
 async fn postgres_workers_share_the_jobs() {
     if crate::support::postgres_admin_url().is_none() {
@@ -442,6 +443,7 @@ async fn postgres_workers_share_the_jobs() {
         return;
     }
     let t = LinkTestServer::start_with(Backend::Postgres, true).await;
+    let (mut second_server, second) = spawn_api_server(&t).await;
     let mut accounts = Vec::new();
     for origin in ["w1", "w2", "w3", "w4"] {
         accounts.push(t.link_account(origin).await);
@@ -451,18 +453,67 @@ async fn postgres_workers_share_the_jobs() {
         assert!(t.storage().active_sync_job(*account).await.unwrap().is_some());
     }
     let mut workers = [spawn_worker(&t), spawn_worker(&t)];
+    let names: BTreeSet<String> = workers.iter().map(|w| format!("worker-{}", w.id())).collect();
     for (account, token) in &accounts {
         sync_settled(&t, *account).await;
         let rows = employees(&t, token).await;
         assert_eq!(rows.len(), 3, "every employee once");
         assert!(rows.iter().all(|e| e["remote_was_deleted"] == false));
+        // The other API server serves the same rows.
+        let res = t
+            .http
+            .get(format!("{second}/api/hris/v1/employees?include_deleted_data=true&page_size=100"))
+            .bearer_auth(&t.key)
+            .header("X-Account-Token", token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json(res).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["results"].as_array().unwrap(), &rows);
     }
+    // Each job was claimed once (a second claim would count an attempt), and both workers ran some.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&t.db.url).await.unwrap();
+    let jobs: Vec<(i32, Option<String>)> =
+        sqlx::query_as("SELECT attempts, finished_by FROM sync_jobs").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(jobs.len(), 4);
+    assert!(jobs.iter().all(|(attempts, _)| *attempts == 1), "{jobs:?}");
+    let finished_by: BTreeSet<String> = jobs.into_iter().filter_map(|(_, by)| by).collect();
+    assert_eq!(finished_by, names, "both workers took jobs");
     for worker in &mut workers {
         // SIGKILL: a worker dying is the case the leases are for; the jobs are done anyway.
         worker.kill().unwrap();
         worker.wait().unwrap();
     }
+    second_server.kill().unwrap();
+    second_server.wait().unwrap();
     t.stop().await;
+}
+
+/// A `joinery serve --no-worker` process on the test server's database; its base URL once it
+/// answers.
+async fn spawn_api_server(t: &LinkTestServer) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_joinery"))
+        .args(["serve", "--no-worker"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("JOINERY_DATABASE_URL", &t.db.url)
+        .env("JOINERY_DATA_DIR", t.db.dir.path())
+        .env("JOINERY_SECRET_KEY", "5e".repeat(32))
+        .env("JOINERY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("JOINERY_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("joinery serve starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while t.http.get(format!("{base}/api/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the second API server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (child, base)
 }
 
 /// A `joinery worker` process against the test server's database and emulator, with a short
