@@ -79,11 +79,14 @@ fn parse_datetime(name: &str, raw: &str) -> Result<i64, ApiError> {
     })
 }
 
-/// Normalized datetime text, as stored in rows, for comparisons with stored values.
-fn normalized_datetime(name: &str, raw: &str) -> Result<String, ApiError> {
+/// Normalized datetime text, as stored in rows (whole seconds), for comparisons with stored
+/// values. Stored values have no fraction, so a bound with one is rounded where the comparison
+/// keeps its meaning: down for "after" (`x > 5.5` ⇔ `x > 5`), up for "before" (`x < 5.5` ⇔
+/// `x < 6`).
+fn normalized_datetime(name: &str, raw: &str, round_up: bool) -> Result<String, ApiError> {
     let micros = parse_datetime(name, raw)?;
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .map_err(|_| ApiError::field(name, "Out of range."))?;
+    let seconds = micros.div_euclid(1_000_000) + i64::from(round_up && micros.rem_euclid(1_000_000) != 0);
+    let t = OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| ApiError::field(name, "Out of range."))?;
     Ok(models::stored_datetime(t))
 }
 
@@ -152,8 +155,8 @@ fn filter(
             let value = choices(param, vec![raw.trim().to_owned()], allowed)?.remove(0);
             RowFilter::Equals { field, value: value.to_owned() }
         }
-        FilterOp::After(field) => RowFilter::After { field, value: normalized_datetime(param, raw)? },
-        FilterOp::Before(field) => RowFilter::Before { field, value: normalized_datetime(param, raw)? },
+        FilterOp::After(field) => RowFilter::After { field, value: normalized_datetime(param, raw, false)? },
+        FilterOp::Before(field) => RowFilter::Before { field, value: normalized_datetime(param, raw, true)? },
         FilterOp::BoolEquals(field) => RowFilter::Bool { field, value: parse_bool(query, param)? },
         FilterOp::RefListContainsAny(field) => {
             let values = list_values(query, param).unwrap_or_default();
@@ -494,4 +497,19 @@ fn common_types_operation() -> utoipa::openapi::path::Operation {
         .parameter(param("show_enum_origins", ParameterIn::Query, false))
         .response("200", ResponseBuilder::new().description("{\"types\": [string]}").build())
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized_datetime;
+
+    #[test]
+    fn fractional_bounds_round_the_way_the_comparison_needs() {
+        let at = |raw: &str, up: bool| normalized_datetime("started_before", raw, up).unwrap();
+        assert_eq!(at("2019-03-12T00:00:00.5Z", true), "2019-03-12T00:00:01Z");
+        assert_eq!(at("2019-03-12T00:00:00.5Z", false), "2019-03-12T00:00:00Z");
+        assert_eq!(at("2019-03-12T00:00:00Z", true), "2019-03-12T00:00:00Z");
+        assert_eq!(at("1969-12-31T23:59:59.5Z", true), "1970-01-01T00:00:00Z");
+        assert_eq!(at("1969-12-31T23:59:59.5Z", false), "1969-12-31T23:59:59Z");
+    }
 }

@@ -403,15 +403,23 @@ async fn time_off_balances(account: &Account<'_>, sink: &RecordSink) -> Result<C
 /// Balance requests in flight at once (the account's rate limit still spaces them).
 const BALANCE_CONCURRENCY: usize = 8;
 
+/// Merge measures balances in hours ("if the provider counts days, multiplied by 8").
+const HOURS_PER_DAY: f64 = 8.0;
+
 fn balance_record(employee: &str, row: &Value) -> Option<RemoteRecord> {
     let kind = row.get("timeOffType").and_then(id_text)?;
+    let hours_per_unit = if row.get("units").and_then(Value::as_str).is_some_and(|u| u.eq_ignore_ascii_case("days")) {
+        HOURS_PER_DAY
+    } else {
+        1.0
+    };
     let number = |key: &str| {
         row.get(key)
             .and_then(|v| match v {
                 Value::String(s) => s.parse::<f64>().ok(),
                 other => other.as_f64(),
             })
-            .and_then(serde_json::Number::from_f64)
+            .and_then(|v| serde_json::Number::from_f64(v * hours_per_unit))
             .map_or(Value::Null, Value::Number)
     };
     let mut f = Map::new();

@@ -140,6 +140,8 @@ async fn initial_sync_and_resyncs_follow_the_provider(backend: Backend) {
         let id = e["id"].as_str().unwrap();
         for b in provider(format!("employees/{id}/time_off/calculator?end={today}")).await.as_array().unwrap() {
             let used: f64 = b["usedYearToDate"].as_str().unwrap().parse().unwrap();
+            // Merge counts hours; days are 8 hours.
+            let used = if b["units"] == "days" { used * 8.0 } else { used };
             expected.insert((id.to_owned(), b["name"].as_str().unwrap().to_owned(), used.to_string()));
         }
     }
