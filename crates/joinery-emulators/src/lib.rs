@@ -122,7 +122,12 @@
 //!   with `page`/`per` (default 25; headers `X-Page`, `X-Total-Count`, `X-Total-Pages`, `X-Per-Page`
 //!   only when paginating; without `page` the whole list) and the `terminated`, `onboarded`,
 //!   `onboarded_active`, `uuids` and `search_term` filters. Tokens are strict-access (one
-//!   company, v2023-05-01 on): any other company id, known or not → 403 `missing_permissions`. Missing/unknown/expired token → 401 with
+//!   company, v2023-05-01 on): any other company id, known or not → 403 `missing_permissions`.
+//!   Also locations, departments, pay schedules and their assignments, employees' bank accounts,
+//!   payrolls (list with the documented date-range limits, 422 outside them; one payroll with its
+//!   employee compensations), and `include=all_compensations` on employees. [`gusto::World`]
+//!   changes data (rename, add, remove employees), expires access tokens and revokes grants for
+//!   resync and renewal tests. Missing/unknown/expired token → 401 with
 //!   `WWW-Authenticate: Bearer …` and Gusto's `{"errors":[{"error_key","category":"invalid_token",
 //!   "message"}]}`. A malformed `X-Gusto-API-Version` → 406 `invalid_api_version`.
 //! - Rate limit: 200 requests per 60-second window per OAuth grant (the window opens with the
@@ -132,7 +137,7 @@
 //!
 //! Simplified: the `system_access` grant is answered `unsupported_grant_type`; scopes are not
 //! enforced (every grant reads everything); a user who administers several companies grants the
-//! first one that lists them; `sort_by` and `include` are ignored. Gusto does not document the
+//! first one that lists them; `sort_by` is ignored, and `include` knows only `all_compensations`. Gusto does not document the
 //! body of its 401, so it reuses the documented error object with category `invalid_token`.
 //! Refreshing also revokes the previous access token, the stricter reading.
 //!

@@ -1,14 +1,16 @@
 //! Gusto: OAuth 2.0 authorization code; the grant is for one company, found with
-//! `GET /v1/token_info`.
+//! `GET /v1/token_info`. Syncs read the company's HR and payroll data ([`sync`]).
 
 pub mod api;
+pub mod sync;
 
 use joinery_domain::integrations::{self, Integration};
 
 use crate::http::{unexpected_status, unreachable};
 use crate::oauth::{ACCESS_TOKEN, OAuthSpec, TokenBody};
 use crate::{
-    BoxFuture, Connector, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType, ProviderHttp, Validated,
+    BoxFuture, Connector, Coverage, CredentialField, Credentials, LinkError, LinkedInstance, ProblemType, ProviderHttp,
+    ReadRequest, RecordSink, SyncError, Validated,
 };
 
 pub const SLUG: &str = "gusto";
@@ -44,6 +46,18 @@ impl Connector for Gusto {
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<Validated, LinkError>> {
         Box::pin(validate(http, credentials))
+    }
+
+    fn sync_models(&self) -> &'static [&'static str] {
+        sync::MODELS
+    }
+
+    fn read<'a>(
+        &'a self,
+        request: ReadRequest<'a>,
+        sink: &'a RecordSink,
+    ) -> BoxFuture<'a, Result<Coverage, SyncError>> {
+        Box::pin(sync::read(request, sink))
     }
 }
 

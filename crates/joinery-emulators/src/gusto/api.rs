@@ -1,4 +1,5 @@
-//! The Bearer API: token introspection, the company, its employees.
+//! The Bearer API: token introspection, the company, its locations, departments and employees,
+//! and employees' bank accounts.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,22 +10,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::world::{Emp, View};
 use super::{AppState, Company, Grant, error};
-use crate::data::{LOCATIONS, Person, Rng, department_index, index_from_uuid, mix, uuid_for};
+use crate::data::{LOCATIONS, index_from_uuid, mix, uuid_for};
 use crate::{query_pairs, streamed_body};
 
 /// `per` when the client sends `page` without it.
 pub(crate) const DEFAULT_PER: usize = 25;
-
-// Salts keep the UUIDs of different kinds of record apart.
-const EMPLOYEE: u64 = 1;
-const JOB: u64 = 2;
-const COMPENSATION: u64 = 3;
-const DEPARTMENT: u64 = 4;
-const LOCATION: u64 = 5;
-const TERMINATION: u64 = 6;
-const VERSION: u64 = 7;
-const ONBOARDING: u64 = 8;
 
 /// `GET /v1/token_info`
 pub(crate) async fn token_info(State(state): State<Arc<AppState>>, Extension(grant): Extension<Grant>) -> Response {
@@ -38,7 +30,11 @@ pub(crate) async fn token_info(State(state): State<Arc<AppState>>, Extension(gra
 }
 
 /// Strict access: a token reads only the company it was granted for.
-fn granted_company<'a>(state: &'a AppState, grant: &Grant, company_id: &str) -> Result<&'a Company, Response> {
+pub(crate) fn granted_company<'a>(
+    state: &'a AppState,
+    grant: &Grant,
+    company_id: &str,
+) -> Result<&'a Company, Response> {
     let company = &state.config.companies[grant.company];
     if company.uuid != company_id {
         return Err(error(
@@ -50,7 +46,7 @@ fn granted_company<'a>(state: &'a AppState, grant: &Grant, company_id: &str) -> 
     Ok(company)
 }
 
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -62,8 +58,42 @@ fn slug(name: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-fn version(seed: u64, salt: u64, index: usize) -> String {
-    format!("{:016x}{:016x}", mix(seed ^ salt ^ index as u64), mix(seed ^ mix(salt) ^ index as u64))
+/// `page` and `per` as sent. Like Rails' paginators: a page below 1, or not a number, is the
+/// first page; a bad `per` is the default.
+pub(crate) fn page_params(pairs: &[(String, String)]) -> (Option<usize>, Option<usize>) {
+    let (mut page, mut per) = (None, None);
+    for (key, value) in pairs {
+        match key.as_str() {
+            "page" => page = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(1)),
+            "per" => per = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(DEFAULT_PER)),
+            _ => {}
+        }
+    }
+    (page, per)
+}
+
+/// `X-Page`, `X-Per-Page`, `X-Total-Count`, `X-Total-Pages`.
+pub(crate) fn page_headers(response: &mut Response, page: usize, per: usize, total: usize) {
+    let headers = response.headers_mut();
+    headers.insert("x-page", HeaderValue::from(page));
+    headers.insert("x-per-page", HeaderValue::from(per));
+    headers.insert("x-total-count", HeaderValue::from(total));
+    headers.insert("x-total-pages", HeaderValue::from(total.div_ceil(per)));
+}
+
+/// A list answer: everything when neither `page` nor `per` was sent ("when unspecified, will
+/// load all objects"), else the page with the pagination headers.
+pub(crate) fn paginated(items: Vec<Value>, page: Option<usize>, per: Option<usize>) -> Response {
+    if page.is_none() && per.is_none() {
+        return axum::Json(items).into_response();
+    }
+    let (page, per) = (page.unwrap_or(1), per.unwrap_or(DEFAULT_PER));
+    let total = items.len();
+    let skip = (page - 1).saturating_mul(per);
+    let records: Vec<Value> = items.into_iter().skip(skip).take(per).collect();
+    let mut response = axum::Json(records).into_response();
+    page_headers(&mut response, page, per, total);
+    response
 }
 
 /// `GET /v1/companies/{company_id}`: the Company schema.
@@ -76,28 +106,22 @@ pub(crate) async fn company(
         Ok(company) => company,
         Err(response) => return response,
     };
+    let view = View::of(&state, grant.company);
     let seed = company.seed;
     let admin = &company.admins[grant.admin];
-    let locations: Vec<Value> = LOCATIONS
-        .iter()
-        .enumerate()
-        .map(|(i, (_, city, state, zip, _))| {
+    let locations: Vec<Value> = (0..LOCATIONS.len())
+        .map(|i| {
+            let l = view.location_json(i);
             json!({
-                "uuid": uuid_for(seed, LOCATION, i),
-                "street_1": format!("{} Main Street", 100 + i * 10),
-                "street_2": null,
-                "city": city,
-                "state": state,
-                "zip": zip,
-                "country": "USA",
-                "active": true,
+                "street_1": l["street_1"], "street_2": l["street_2"], "city": l["city"], "state": l["state"],
+                "zip": l["zip"], "country": l["country"], "active": l["active"],
             })
         })
         .collect();
     let named = |salt: u64, names: &[&str]| -> Vec<Value> {
         names.iter().enumerate().map(|(i, n)| json!({ "uuid": uuid_for(seed, salt, 1000 + i), "name": n })).collect()
     };
-    let hourly: Vec<Value> = [("Regular", 1.0), ("Overtime", 1.5), ("Double overtime", 2.0)]
+    let hourly: Vec<Value> = [("Regular Hours", 1.0), ("Overtime", 1.5), ("Double overtime", 2.0)]
         .iter()
         .enumerate()
         .map(|(i, (name, multiple))| json!({ "uuid": uuid_for(seed, 20, i), "name": name, "multiple": multiple }))
@@ -119,12 +143,12 @@ pub(crate) async fn company(
         "is_marijuana_business": false,
         "is_partner_managed": false,
         "pay_schedule_type": "single",
-        "join_date": "2019-01-15",
+        "join_date": super::payroll::join_date(view.today).iso(),
         "funding_type": "ach",
         "locations": locations,
         "compensations": {
             "hourly": hourly,
-            "fixed": named(21, &["Bonus", "Commission", "Paycheck Tips"]),
+            "fixed": named(21, &["Bonus", "Commission", "Paycheck Tips", "Reimbursement"]),
             "paid_time_off": named(22, &["Vacation Hours", "Sick Hours", "Holiday Hours"]),
         },
         "primary_signatory": null,
@@ -138,98 +162,48 @@ pub(crate) async fn company(
     .into_response()
 }
 
-/// Gusto-only facts about an employee, on top of the shared [`Person`].
-fn onboarded(seed: u64, p: &Person) -> bool {
-    // Terminated employees were onboarded; about one current employee in twenty is mid-onboarding.
-    !p.active() || !Rng::new(seed, p.index as u64, ONBOARDING).chance(5)
+/// `GET /v1/companies/{company_id}/locations`: the Location schema, paginated when asked.
+pub(crate) async fn locations(
+    State(state): State<Arc<AppState>>,
+    Extension(grant): Extension<Grant>,
+    Path(company_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Err(response) = granted_company(&state, &grant, &company_id) {
+        return response;
+    }
+    let view = View::of(&state, grant.company);
+    let (page, per) = page_params(&query_pairs(raw.as_deref()));
+    paginated((0..LOCATIONS.len()).map(|i| view.location_json(i)).collect(), page, per)
 }
 
-/// One Employee (the schema of `GET /v1/companies/{id}/employees`).
-fn employee(company: &Company, p: &Person) -> Value {
-    let seed = company.seed;
-    let uuid = uuid_for(seed, EMPLOYEE, p.index);
-    let job_uuid = uuid_for(seed, JOB, p.index);
-    let compensation_uuid = uuid_for(seed, COMPENSATION, p.index);
-    let department = department_index(p.department);
-    let rate = format!("{}.00", p.salary);
-    let onboarded = onboarded(seed, p);
-    let local = p.email_local_part();
-    let terminations: Vec<Value> = p
-        .termination_date
-        .map(|date| {
-            json!({
-                "uuid": uuid_for(seed, TERMINATION, p.index),
-                "version": version(seed, TERMINATION, p.index),
-                "employee_uuid": uuid,
-                "active": true,
-                "cancelable": false,
-                "effective_date": date.iso(),
-                "run_termination_payroll": false,
-            })
-        })
-        .into_iter()
-        .collect();
-    let job = json!({
-        "uuid": job_uuid,
-        "version": version(seed, JOB, p.index),
-        "employee_uuid": uuid,
-        "hire_date": p.hire_date.iso(),
-        "title": p.job_title,
-        "primary": true,
-        "rate": rate,
-        "payment_unit": "Year",
-        "current_compensation_uuid": compensation_uuid,
-        "two_percent_shareholder": false,
-        "state_wc_covered": null,
-        "state_wc_class_code": null,
-        "location_uuid": uuid_for(seed, LOCATION, p.location),
-        "compensations": [{
-            "uuid": compensation_uuid,
-            "version": version(seed, COMPENSATION, p.index),
-            "job_uuid": job_uuid,
-            "employee_uuid": uuid,
-            "rate": rate,
-            "payment_unit": "Year",
-            "flsa_status": "Exempt",
-            "adjust_for_minimum_wage": false,
-            "minimum_wages": [],
-            "effective_date": p.hire_date.iso(),
-        }],
-    });
-    json!({
-        "uuid": uuid,
-        "first_name": p.first_name,
-        "middle_initial": p.middle_name.and_then(|m| m.chars().next()).map(String::from),
-        "last_name": p.last_name,
-        "preferred_first_name": p.preferred_name,
-        "email": format!("{local}@mail.example"),
-        "work_email": format!("{local}@{}.example", slug(&company.name)),
-        "company_uuid": company.uuid,
-        "manager_uuid": p.manager.map(|m| uuid_for(seed, EMPLOYEE, m)),
-        "version": version(seed, VERSION, p.index),
-        "department": p.department,
-        "department_uuid": uuid_for(seed, DEPARTMENT, department),
-        "terminated": !p.active(),
-        "two_percent_shareholder": false,
-        "onboarded": onboarded,
-        "onboarding_status": if onboarded { "onboarding_completed" } else { "admin_onboarding_incomplete" },
-        "onboarding_documents_config": { "uuid": null, "i9_document": false },
-        "jobs": [job],
-        "eligible_paid_time_off": [],
-        "terminations": terminations,
-        "garnishments": [],
-        "date_of_birth": p.date_of_birth.iso(),
-        "has_ssn": true,
-        "ssn": "",
-        "phone": p.mobile_phone,
-        "payment_method": if p.index.is_multiple_of(5) { "Check" } else { "Direct Deposit" },
-        "current_employment_status": if p.part_time { "part_time_twenty_plus_hours" } else { "full_time" },
-        "historical": false,
-        "employee_code": format!("{:06x}", mix(seed ^ p.index as u64) & 0xFF_FFFF),
-        "title": p.job_title,
-        "hired_at": p.hire_date.iso(),
-        "flsa_status": "Exempt",
-    })
+/// `GET /v1/companies/{company_uuid}/departments`: every department with its employees. Not
+/// paginated (the endpoint documents no `page`/`per`).
+pub(crate) async fn departments(
+    State(state): State<Arc<AppState>>,
+    Extension(grant): Extension<Grant>,
+    Path(company_id): Path<String>,
+) -> Response {
+    if let Err(response) = granted_company(&state, &grant, &company_id) {
+        return response;
+    }
+    axum::Json(View::of(&state, grant.company).departments_json()).into_response()
+}
+
+/// `GET /v1/employees/{employee_id}/bank_accounts`: 404 for an employee the grant's company does
+/// not have.
+pub(crate) async fn bank_accounts(
+    State(state): State<Arc<AppState>>,
+    Extension(grant): Extension<Grant>,
+    Path(employee_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let view = View::of(&state, grant.company);
+    let Some(index) = view.employee_index(&employee_id) else {
+        return error(StatusCode::NOT_FOUND, "not_found", "The requested resource was not found.");
+    };
+    let (page, per) = page_params(&query_pairs(raw.as_deref()));
+    paginated(view.bank_accounts(&view.employee(index)), page, per)
 }
 
 /// The documented filters this emulator applies.
@@ -241,6 +215,7 @@ struct Filter {
     onboarded_active: Option<bool>,
     uuids: Option<HashSet<usize>>,
     search_term: Option<String>,
+    location: Option<usize>,
 }
 
 impl Filter {
@@ -251,18 +226,21 @@ impl Filter {
             && self.onboarded_active.is_none()
             && self.uuids.is_none()
             && self.search_term.is_none()
+            && self.location.is_none()
     }
 
-    fn matches(&self, seed: u64, p: &Person) -> bool {
+    fn matches(&self, view: &View, e: &Emp) -> bool {
+        let p = &e.p;
         // Terminations are all in the past, so "terminated" and "terminated today" agree.
         let terminated = !p.active();
-        let onboarded = onboarded(seed, p);
-        let name = || format!("{} {} {}", p.first_name, p.preferred_name.unwrap_or(""), p.last_name).to_lowercase();
+        let onboarded = view.onboarded(e);
+        let name = || format!("{} {} {}", e.first_name, p.preferred_name.unwrap_or(""), e.last_name).to_lowercase();
         self.terminated.is_none_or(|t| t == terminated)
             && self.terminated_today.is_none_or(|t| t == terminated)
             && self.onboarded.is_none_or(|o| o == onboarded)
             && self.onboarded_active.is_none_or(|o| o == (onboarded && !terminated))
             && self.uuids.as_ref().is_none_or(|u| u.contains(&p.index))
+            && self.location.is_none_or(|l| l == p.location)
             && self.search_term.as_ref().is_none_or(|s| name().contains(s.as_str()))
     }
 }
@@ -277,82 +255,80 @@ fn boolean(value: &str) -> Option<bool> {
 }
 
 /// `GET /v1/companies/{company_id}/employees`: paginated when `page` or `per` is sent (with the
-/// `X-Page`/`X-Total-*`/`X-Per-Page` headers), else the whole list.
+/// `X-Page`/`X-Total-*`/`X-Per-Page` headers), else the whole list, streamed.
 pub(crate) async fn employees(
     State(state): State<Arc<AppState>>,
     Extension(grant): Extension<Grant>,
     Path(company_id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let company = match granted_company(&state, &grant, &company_id) {
-        Ok(company) => company.clone(),
-        Err(response) => return response,
-    };
-    let seed = company.seed;
-    let len = company.employees;
+    if let Err(response) = granted_company(&state, &grant, &company_id) {
+        return response;
+    }
+    let view = Arc::new(View::of(&state, grant.company));
+    let seed = view.seed();
     let mut filter = Filter::default();
-    let (mut page, mut per) = (None, None);
-    for (key, value) in query_pairs(raw.as_deref()) {
+    let mut all_compensations = false;
+    let pairs = query_pairs(raw.as_deref());
+    for (key, value) in &pairs {
         match key.as_str() {
-            // Like Rails' paginators: a page below 1, or not a number, is the first page.
-            "page" => page = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(1)),
-            "per" => per = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(DEFAULT_PER)),
-            "terminated" => filter.terminated = boolean(&value),
-            "terminated_today" => filter.terminated_today = boolean(&value),
-            "onboarded" => filter.onboarded = boolean(&value),
-            "onboarded_active" => filter.onboarded_active = boolean(&value),
+            "terminated" => filter.terminated = boolean(value),
+            "terminated_today" => filter.terminated_today = boolean(value),
+            "onboarded" => filter.onboarded = boolean(value),
+            "onboarded_active" => filter.onboarded_active = boolean(value),
             "uuids" => {
                 let set = filter.uuids.get_or_insert_with(HashSet::new);
-                set.extend(
-                    value.split(',').filter_map(|u| index_from_uuid(seed, EMPLOYEE, u.trim())).filter(|i| *i < len),
-                );
+                set.extend(value.split(',').filter_map(|u| view.employee_index(u.trim())));
+            }
+            "location_uuid" => {
+                // An unknown location matches nobody.
+                let location = index_from_uuid(seed, super::world::LOCATION, value.trim());
+                filter.location = Some(location.filter(|l| *l < LOCATIONS.len()).unwrap_or(usize::MAX));
             }
             "search_term" if !value.trim().is_empty() => filter.search_term = Some(value.trim().to_lowercase()),
+            "include" => all_compensations |= value.split(',').any(|v| v.trim() == "all_compensations"),
             _ => {}
         }
     }
-    let unfiltered = filter.is_empty();
+    let (page, per) = page_params(&pairs);
+    let filter = Arc::new(filter);
     let matching = {
-        let company = company.clone();
+        let (view, filter) = (view.clone(), filter.clone());
         move |index: usize| {
-            let p = Person::generate(company.seed, index);
-            filter.matches(company.seed, &p).then_some(p)
+            let e = view.employee(index);
+            filter.matches(&view, &e).then_some(e)
         }
     };
 
     if page.is_none() && per.is_none() {
-        let company = company.clone();
-        let items = (0..len)
-            .filter_map(matching)
-            .enumerate()
-            .map(move |(n, p)| format!("{}{}", if n == 0 { "" } else { "," }, employee(&company, &p)));
+        let indexes: Vec<usize> = view.indexes().collect();
+        let view = view.clone();
+        let items = indexes.into_iter().filter_map(matching).enumerate().map(move |(n, e)| {
+            format!("{}{}", if n == 0 { "" } else { "," }, view.employee_json(&e, all_compensations))
+        });
         let body = streamed_body("[".to_owned(), items, "]".to_owned());
         return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     }
 
     let (page, per) = (page.unwrap_or(1), per.unwrap_or(DEFAULT_PER));
     let skip = (page - 1).saturating_mul(per);
-    let (total, records): (usize, Vec<Value>) = if unfiltered {
-        let records = (skip.min(len)..skip.saturating_add(per).min(len))
-            .map(|i| employee(&company, &Person::generate(seed, i)))
-            .collect();
-        (len, records)
+    let (total, records) = if filter.is_empty() {
+        // Only the page is generated.
+        let records =
+            view.indexes().skip(skip).take(per).map(|i| view.employee_json(&view.employee(i), all_compensations));
+        (view.count(), records.collect())
     } else {
         let mut total = 0;
         let mut records = Vec::new();
-        for p in (0..len).filter_map(&matching) {
+        for e in view.indexes().filter_map(&matching) {
             if total >= skip && records.len() < per {
-                records.push(employee(&company, &p));
+                records.push(view.employee_json(&e, all_compensations));
             }
             total += 1;
         }
         (total, records)
     };
     let mut response = axum::Json(records).into_response();
-    let headers = response.headers_mut();
-    headers.insert("x-page", HeaderValue::from(page));
-    headers.insert("x-per-page", HeaderValue::from(per));
-    headers.insert("x-total-count", HeaderValue::from(total));
-    headers.insert("x-total-pages", HeaderValue::from(total.div_ceil(per)));
+    page_headers(&mut response, page, per, total);
     response
 }

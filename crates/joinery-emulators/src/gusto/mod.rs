@@ -1,10 +1,39 @@
 //! Gusto: OAuth2 authorization code grants and a Bearer API scoped to one company per grant. See
-//! the crate documentation for what is implemented.
+//! the crate documentation for the OAuth and authentication behaviour.
+//!
+//! The HR and payroll endpoints, as the OpenAPI document (v2025-06-15) describes them:
+//! - `GET /v1/companies/{id}` (with `join_date` = the start of the first payroll's period),
+//!   `/locations` (4 work locations, `country: "USA"`), `/departments` (8, each listing its
+//!   employees; not paginated, as documented), `/employees` (jobs with their current
+//!   compensation, or every effective-dated one with `include=all_compensations`; terminations;
+//!   filters `terminated`, `terminated_today`, `onboarded`, `onboarded_active`, `uuids`,
+//!   `location_uuid`, `search_term`), `/pay_schedules` (one, every other week) and
+//!   `/pay_schedules/assignments` (type `single`).
+//! - `GET /v1/employees/{id}/bank_accounts`: a checking account for employees paid by direct
+//!   deposit, sometimes a savings account too; masked account numbers (`hidden_account_number`).
+//!   An employee of another company, or none, is a 404.
+//! - `GET /v1/companies/{id}/payrolls`: `processing_statuses` (default `processed`),
+//!   `payroll_types` (default `regular`), `processed`, `include_off_cycle`, `start_date`/`end_date`
+//!   (default the last six months; a payroll is listed when its whole pay period lies within
+//!   them; `end_date` at most 3 months ahead and at most a year after `start_date`, else 422
+//!   `invalid_attribute_value`), `date_filter_by=check_date`, `sort_order`, and `include=totals`,
+//!   `payroll_status_meta`, `taxes`. `GET /v1/companies/{id}/payrolls/{payroll_id}` adds the
+//!   totals and `employee_compensations`, always paginated (`per` ≤ 100), with per-employee
+//!   `taxes`, `deductions` and `benefits` when included.
+//! - Lists are paginated with `page`/`per` (default 25; `X-Page`, `X-Per-Page`, `X-Total-Count`,
+//!   `X-Total-Pages`) when either is sent, else answered whole.
+//!
+//! [`start_with_world`] also returns a [`World`], through which tests rename, remove and add
+//! employees, expire access tokens, revoke grants and count refreshes.
 
 mod api;
 mod oauth;
+mod payroll;
 #[cfg(test)]
 mod tests;
+mod world;
+
+pub use world::{CompanyHandle, World, WorldError};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -68,35 +97,54 @@ pub(crate) const CODE_TTL: Duration = Duration::from_secs(600);
 
 /// Starts the emulator on `listen` (pass `127.0.0.1:0` for a free port).
 pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<RunningEmulator> {
+    Ok(start_with_world(config, listen).await?.0)
+}
+
+/// [`start`], and the [`World`] to read and change the emulator's data and grants with.
+pub async fn start_with_world(config: Config, listen: SocketAddr) -> std::io::Result<(RunningEmulator, World)> {
     let faults = Faults::default();
-    crate::serve(router(config, faults.clone()), listen, faults).await
+    let (router, world) = router_with_world(config, faults.clone(), Clock::default());
+    Ok((crate::serve(router, listen, faults).await?, world))
 }
 
 /// The emulator as a router, for in-process use.
 pub fn router(config: Config, faults: Faults) -> Router {
-    router_with_clock(config, faults, Clock::default())
+    router_with_world(config, faults, Clock::default()).0
 }
 
-pub(crate) fn router_with_clock(config: Config, faults: Faults, clock: Clock) -> Router {
-    let state = Arc::new(AppState { config, clock, store: Mutex::new(Store::default()) });
+pub(crate) fn router_with_world(config: Config, faults: Faults, clock: Clock) -> (Router, World) {
+    let today = crate::data::Date::of_unix(clock.unix_secs() as i64);
+    let companies = config.companies.iter().map(|_| world::CompanyState::new(today)).collect();
+    let state = Arc::new(AppState { config, clock, store: Mutex::new(Store::default()), companies });
+    let world = World { state: state.clone() };
     let api = Router::new()
         .route("/v1/token_info", get(api::token_info))
         .route("/v1/companies/{company_id}", get(api::company))
         .route("/v1/companies/{company_id}/employees", get(api::employees))
+        .route("/v1/companies/{company_id}/locations", get(api::locations))
+        .route("/v1/companies/{company_id}/departments", get(api::departments))
+        .route("/v1/companies/{company_id}/pay_schedules", get(payroll::pay_schedules))
+        .route("/v1/companies/{company_id}/pay_schedules/assignments", get(payroll::assignments))
+        .route("/v1/companies/{company_id}/payrolls", get(payroll::list))
+        .route("/v1/companies/{company_id}/payrolls/{payroll_id}", get(payroll::show))
+        .route("/v1/employees/{employee_id}/bank_accounts", get(api::bank_accounts))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
+    let router = Router::new()
         .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_decision))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .merge(api)
         .fallback(not_found)
         .with_state(state)
-        .layer(middleware::from_fn_with_state(faults, inject_faults))
+        .layer(middleware::from_fn_with_state(faults, inject_faults));
+    (router, world)
 }
 
 pub(crate) struct AppState {
     pub(crate) config: Config,
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
+    /// Parallel to `config.companies`: what tests changed.
+    pub(crate) companies: Vec<world::CompanyState>,
 }
 
 /// Issued codes and tokens, and the rate-limit windows. Expired entries are dropped whenever a
@@ -108,6 +156,8 @@ pub(crate) struct Store {
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
     windows: HashMap<u64, RateWindow>,
     pub(crate) next_grant_id: u64,
+    /// Successful `refresh_token` grants, by company index.
+    pub(crate) refreshes: HashMap<usize, u64>,
 }
 
 /// What a user granted: one company, through one application.

@@ -308,6 +308,7 @@ pub(crate) async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap
             // Rotation: the old refresh token and the access token issued with it stop working.
             let old = store.refresh_tokens.remove(refresh_token).expect("checked above");
             store.access_tokens.remove(&old.access_token);
+            *store.refreshes.entry(old.grant.company).or_default() += 1;
             old.grant
         }
         Some(_) => {

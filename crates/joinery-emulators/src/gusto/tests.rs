@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::Value;
 
-use super::{Company, Config, OAuthClient, User, router_with_clock};
+use super::{Company, Config, OAuthClient, User, World, router_with_world};
 use crate::{Clock, Faults, RunningEmulator};
 
 const CLIENT: &str = "client-a";
@@ -60,15 +60,16 @@ fn config(ttl: u64) -> Config {
 struct Emulator {
     emu: RunningEmulator,
     clock: Clock,
+    world: World,
     http: reqwest::Client,
 }
 
 async fn start_ttl(ttl: u64) -> Emulator {
     let (faults, clock) = (Faults::default(), Clock::default());
-    let router = router_with_clock(config(ttl), faults.clone(), clock.clone());
+    let (router, world) = router_with_world(config(ttl), faults.clone(), clock.clone());
     let emu = crate::serve(router, "127.0.0.1:0".parse().unwrap(), faults).await.unwrap();
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    Emulator { emu, clock, http }
+    Emulator { emu, clock, world, http }
 }
 
 async fn start() -> Emulator {
@@ -669,4 +670,259 @@ async fn unknown_paths_are_gusto_404s() {
     let response = emu.http.get(emu.url("/v1/nothing")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["category"], "not_found");
+}
+
+async fn get_json(emu: &Emulator, path: &str, access: &str) -> (reqwest::header::HeaderMap, Value) {
+    let response = emu.api(path, access).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    (response.headers().clone(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn locations_departments_and_the_pay_schedule() {
+    let emu = start().await;
+    let access = token(&emu.tokens_for("alice").await, "access_token");
+    let (headers, all) = get_json(&emu, "/v1/companies/c-30/locations", &access).await;
+    assert!(headers.get("x-page").is_none());
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 4);
+    for location in all {
+        for key in ["uuid", "street_1", "city", "state", "zip", "country", "phone_number", "version"] {
+            assert!(location[key].is_string(), "{key}: {location}");
+        }
+        assert_eq!(location["company_uuid"], "c-30");
+        assert_eq!(location["active"], true);
+    }
+    let (headers, page) = get_json(&emu, "/v1/companies/c-30/locations?page=2&per=3", &access).await;
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    assert_eq!(headers["x-total-count"], "4");
+    assert_eq!(headers["x-total-pages"], "2");
+
+    let (_, departments) = get_json(&emu, "/v1/companies/c-30/departments", &access).await;
+    let (_, employees) = get_json(&emu, "/v1/companies/c-30/employees", &access).await;
+    let mut members = 0;
+    for department in departments.as_array().unwrap() {
+        assert!(department["title"].is_string() && department["contractors"] == serde_json::json!([]));
+        for member in department["employees"].as_array().unwrap() {
+            let employee = employees.as_array().unwrap().iter().find(|e| e["uuid"] == member["uuid"]).unwrap();
+            assert_eq!(employee["department_uuid"], department["uuid"]);
+            members += 1;
+        }
+    }
+    assert_eq!(members, 30, "every employee is in their department");
+
+    let (_, schedules) = get_json(&emu, "/v1/companies/c-30/pay_schedules", &access).await;
+    assert_eq!(schedules[0]["frequency"], "Every other week");
+    let (_, assignment) = get_json(&emu, "/v1/companies/c-30/pay_schedules/assignments", &access).await;
+    assert_eq!(
+        (&assignment["type"], &assignment["default_pay_schedule_uuid"]),
+        (&"single".into(), &schedules[0]["uuid"])
+    );
+    let (_, company) = get_json(&emu, "/v1/companies/c-30", &access).await;
+    assert_eq!(company["pay_schedule_type"], "single");
+    for path in ["/v1/companies/c-50/locations", "/v1/companies/c-50/departments", "/v1/companies/c-50/payrolls"] {
+        assert_eq!(emu.api(path, &access).await.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn employees_show_the_current_compensation_or_all_of_them() {
+    let emu = start().await;
+    let access = token(&emu.tokens_for("many").await, "access_token");
+    let (_, current) = get_json(&emu, "/v1/companies/c-200/employees", &access).await;
+    let (_, all) = get_json(&emu, "/v1/companies/c-200/employees?include=all_compensations", &access).await;
+    let mut raises = 0;
+    for (now, every) in current.as_array().unwrap().iter().zip(all.as_array().unwrap()) {
+        let job = &now["jobs"][0];
+        assert_eq!(job["compensations"].as_array().unwrap().len(), 1);
+        assert_eq!(job["compensations"][0]["uuid"], job["current_compensation_uuid"]);
+        let history = every["jobs"][0]["compensations"].as_array().unwrap();
+        assert_eq!(history.last().unwrap()["uuid"], job["current_compensation_uuid"]);
+        assert_eq!(history.last().unwrap()["rate"], job["rate"]);
+        assert_eq!(history[0]["effective_date"], job["hire_date"]);
+        raises += history.len() - 1;
+        let unit = job["payment_unit"].as_str().unwrap();
+        assert_eq!(unit == "Hour", now["current_employment_status"] != "full_time", "{now}");
+    }
+    assert!(raises > 0);
+    let location = current[0]["jobs"][0]["location_uuid"].as_str().unwrap();
+    let (_, here) = get_json(&emu, &format!("/v1/companies/c-200/employees?location_uuid={location}"), &access).await;
+    let expected = current.as_array().unwrap().iter().filter(|e| e["jobs"][0]["location_uuid"] == location).count();
+    assert_eq!(here.as_array().unwrap().len(), expected);
+    assert!(here.as_array().unwrap().iter().all(|e| e["jobs"][0]["location_uuid"] == location));
+}
+
+#[tokio::test]
+async fn bank_accounts_belong_to_the_grants_company() {
+    let emu = start().await;
+    let access = token(&emu.tokens_for("alice").await, "access_token");
+    let (_, employees) = get_json(&emu, "/v1/companies/c-30/employees", &access).await;
+    let mut accounts = 0;
+    for employee in employees.as_array().unwrap() {
+        let uuid = employee["uuid"].as_str().unwrap();
+        let (_, list) = get_json(&emu, &format!("/v1/employees/{uuid}/bank_accounts"), &access).await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.is_empty(), employee["payment_method"] == "Check", "{employee}");
+        for account in list {
+            assert_eq!(account["employee_uuid"], uuid);
+            assert!(["Checking", "Savings"].contains(&account["account_type"].as_str().unwrap()));
+            assert!(account["hidden_account_number"].as_str().unwrap().starts_with("XXXX"));
+            let routing = account["routing_number"].as_str().unwrap();
+            let d: Vec<u32> = routing.chars().map(|c| c.to_digit(10).unwrap()).collect();
+            let sum = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8];
+            assert_eq!((d.len(), sum % 10), (9, 0), "{routing}");
+        }
+        accounts += list.len();
+    }
+    assert!(accounts > 0);
+    let other = token(&emu.tokens_for("fifty").await, "access_token");
+    let (_, theirs) = get_json(&emu, "/v1/companies/c-50/employees?per=1", &other).await;
+    let path = format!("/v1/employees/{}/bank_accounts", theirs[0]["uuid"].as_str().unwrap());
+    let response = emu.api(&path, &access).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["category"], "not_found");
+}
+
+fn cents(value: &Value) -> i64 {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => format!("{:.2}", other.as_f64().unwrap()),
+    };
+    (text.parse::<f64>().unwrap() * 100.0).round() as i64
+}
+
+#[tokio::test]
+async fn payrolls_list_and_show_with_employee_compensations() {
+    let emu = start().await;
+    let access = token(&emu.tokens_for("alice").await, "access_token");
+    let base = "/v1/companies/c-30/payrolls";
+    let (_, default) = get_json(&emu, base, &access).await;
+    let default = default.as_array().unwrap();
+    assert_eq!(default.len(), 6, "processed regular payrolls of the last six months");
+    assert!(default.iter().all(|p| p["processed"] == true && p["off_cycle"] == false && p.get("totals").is_none()));
+
+    let (_, company) = get_json(&emu, "/v1/companies/c-30", &access).await;
+    let start = company["join_date"].as_str().unwrap();
+    let today = crate::data::Date::of_unix(emu.clock.unix_secs() as i64);
+    let end = today.plus(80).iso();
+    let query = format!(
+        "?processing_statuses=processed,unprocessed&payroll_types=regular,off_cycle&include=totals&start_date={start}&end_date={end}"
+    );
+    let (_, all) = get_json(&emu, &format!("{base}{query}"), &access).await;
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 8, "six regular, one off-cycle, one open");
+    assert_eq!(all.iter().filter(|p| p["processed"] == false).count(), 1);
+    let bonus = all.iter().find(|p| p["off_cycle"] == true).unwrap();
+    assert_eq!(bonus["off_cycle_reason"], "Bonus");
+    let checks: Vec<&str> = all.iter().map(|p| p["check_date"].as_str().unwrap()).collect();
+    assert!(checks.windows(2).all(|w| w[0] <= w[1]), "ascending: {checks:?}");
+    let (headers, page) = get_json(&emu, &format!("{base}{query}&page=2&per=5"), &access).await;
+    assert_eq!((page.as_array().unwrap().len(), &headers["x-total-count"]), (3, &"8".parse().unwrap()));
+
+    // One payroll with its employees' pay, two at a time.
+    let payroll = all.iter().find(|p| p["processed"] == true && p["off_cycle"] == false).unwrap();
+    let uuid = payroll["payroll_uuid"].as_str().unwrap();
+    let mut gross = 0;
+    let mut employees = 0;
+    for n in 1.. {
+        let (headers, shown) =
+            get_json(&emu, &format!("{base}/{uuid}?include=taxes,deductions,benefits&page={n}&per=2"), &access).await;
+        assert_eq!(shown["totals"], payroll["totals"]);
+        for c in shown["employee_compensations"].as_array().unwrap() {
+            gross += cents(&c["gross_pay"]);
+            let taxes: i64 = c["taxes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["employer"] == false)
+                .map(|t| cents(&t["amount"]))
+                .sum();
+            let deducted: i64 = c["deductions"].as_array().unwrap().iter().map(|d| cents(&d["amount"])).sum::<i64>()
+                + c["benefits"].as_array().unwrap().iter().map(|b| cents(&b["employee_deduction"])).sum::<i64>();
+            assert_eq!(cents(&c["net_pay"]), cents(&c["gross_pay"]) - taxes - deducted, "{c}");
+            employees += 1;
+        }
+        let pages: usize = headers["x-total-pages"].to_str().unwrap().parse().unwrap();
+        if n >= pages {
+            break;
+        }
+    }
+    assert!(employees > 0);
+    assert_eq!(gross, cents(&payroll["totals"]["gross_pay"]));
+    let (_, listed) = get_json(&emu, "/v1/companies/c-30/employees?per=100", &access).await;
+    assert!(employees <= listed.as_array().unwrap().len());
+
+    // Documented limits, answered with the 422 error object.
+    for bad in [
+        format!("?start_date={start}&end_date={}", today.plus(200).iso()),
+        "?start_date=2020-01-01&end_date=2021-06-01".to_owned(),
+        "?start_date=soon".to_owned(),
+    ] {
+        let response = emu.api(&format!("{base}{bad}"), &access).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["category"], "invalid_attribute_value");
+    }
+    assert_eq!(emu.api(&format!("{base}/not-a-payroll"), &access).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_world_changes_employees_and_grants() {
+    let emu = start().await;
+    let company = emu.world.company("c-30").unwrap();
+    assert!(emu.world.company("nope").is_err());
+    let tokens = emu.tokens_for("alice").await;
+    let access = token(&tokens, "access_token");
+    let list = |access: String| {
+        let emu = &emu;
+        async move { get_json(emu, "/v1/companies/c-30/employees?per=100", &access).await.1 }
+    };
+    let before = list(access.clone()).await;
+    let uuids = company.employee_uuids();
+    assert_eq!(uuids.len(), 30);
+    company.rename_employee(&uuids[0], "Renée", "Renamed").unwrap();
+    company.remove_employee(&uuids[1]).unwrap();
+    assert!(company.rename_employee(&uuids[1], "Gone", "Gone").is_err(), "removed");
+    let added = company.add_employee("Neo", "Newcomer");
+    let after = list(access.clone()).await;
+    let after = after.as_array().unwrap();
+    assert_eq!(after.len(), 30);
+    assert_eq!((&after[0]["first_name"], &after[0]["last_name"]), (&"Renée".into(), &"Renamed".into()));
+    assert_ne!(after[0]["version"], before[0]["version"], "a change bumps the version");
+    assert!(after.iter().all(|e| e["uuid"] != uuids[1].as_str()));
+    let neo = after.last().unwrap();
+    assert_eq!(
+        (&neo["uuid"], &neo["first_name"], &neo["terminated"]),
+        (&added.as_str().into(), &"Neo".into(), &false.into())
+    );
+    assert_eq!(company.employee(&added).unwrap()["last_name"], "Newcomer");
+    assert_eq!(after[1], before[2], "the others are untouched");
+    let (_, departments) = get_json(&emu, "/v1/companies/c-30/departments", &access).await;
+    let members: Vec<&Value> =
+        departments.as_array().unwrap().iter().flat_map(|d| d["employees"].as_array().unwrap()).collect();
+    assert!(
+        members.iter().any(|m| m["uuid"] == added.as_str()) && !members.iter().any(|m| m["uuid"] == uuids[1].as_str())
+    );
+    assert_eq!(
+        emu.api(&format!("/v1/employees/{}/bank_accounts", uuids[1]), &access).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Tokens: expired now, renewed by a refresh (counted), then the grant revoked.
+    company.expire_access_tokens();
+    assert_eq!(emu.api("/v1/token_info", &access).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(company.refreshes(), 0);
+    let (status, renewed) = emu.refresh(&token(&tokens, "refresh_token"), CLIENT, SECRET).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(company.refreshes(), 1);
+    assert_eq!(company.live_refresh_tokens(), 1);
+    assert_eq!(emu.api("/v1/token_info", &token(&renewed, "access_token")).await.status(), StatusCode::OK);
+    company.revoke_grants();
+    assert_eq!(company.live_refresh_tokens(), 0);
+    assert_eq!(emu.api("/v1/token_info", &token(&renewed, "access_token")).await.status(), StatusCode::UNAUTHORIZED);
+    let (status, body) = emu.refresh(&token(&renewed, "refresh_token"), CLIENT, SECRET).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    // Another company's grants are untouched.
+    let other = token(&emu.tokens_for("fifty").await, "access_token");
+    company.expire_access_tokens();
+    assert_eq!(emu.api("/v1/token_info", &other).await.status(), StatusCode::OK);
 }

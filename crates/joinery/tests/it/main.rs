@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod cli;
 mod common_models;
+mod gusto_sync;
 mod integrations;
 mod link_flow;
 mod link_token;

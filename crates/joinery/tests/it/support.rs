@@ -199,6 +199,8 @@ pub struct LinkTestServer {
     pub t: TestServer,
     pub bamboohr: joinery_emulators::RunningEmulator,
     pub gusto: joinery_emulators::RunningEmulator,
+    /// The Gusto emulator's data and grants.
+    pub gusto_world: joinery_emulators::gusto::World,
 }
 
 impl std::ops::Deref for LinkTestServer {
@@ -215,6 +217,12 @@ impl LinkTestServer {
 
     /// `no_worker`: the server runs no sync worker (syncs wait for `joinery worker` processes).
     pub async fn start_with(backend: Backend, no_worker: bool) -> Self {
+        Self::start_with_gusto_ttl(backend, no_worker, 7200).await
+    }
+
+    /// [`start_with`](Self::start_with), the Gusto emulator issuing access tokens that live
+    /// `access_token_ttl_secs`.
+    pub async fn start_with_gusto_ttl(backend: Backend, no_worker: bool, access_token_ttl_secs: u64) -> Self {
         use fixtures::*;
         use joinery_emulators::{bamboohr, gusto};
         let loopback = "127.0.0.1:0".parse().unwrap();
@@ -238,7 +246,7 @@ impl LinkTestServer {
         )
         .await
         .unwrap();
-        let gusto = gusto::start(
+        let (gusto, gusto_world) = gusto::start_with_world(
             gusto::Config {
                 clients: vec![gusto::OAuthClient {
                     client_id: GUSTO_CLIENT_ID.into(),
@@ -256,7 +264,7 @@ impl LinkTestServer {
                         password: GUSTO_PASSWORD.into(),
                     }],
                 }],
-                access_token_ttl_secs: 7200,
+                access_token_ttl_secs,
             },
             loopback,
         )
@@ -289,7 +297,7 @@ impl LinkTestServer {
             key,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         };
-        LinkTestServer { t, bamboohr: bamboo, gusto }
+        LinkTestServer { t, bamboohr: bamboo, gusto, gusto_world }
     }
 
     pub async fn stop(self) {
