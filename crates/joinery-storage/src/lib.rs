@@ -29,7 +29,7 @@ pub use linked_accounts::{
     NewPublicToken, OAuthAttempt, PublicTokenRecord, status,
 };
 pub use organizations::{ApiKeyRecord, Organization};
-pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredRow};
+pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredHash, StoredRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

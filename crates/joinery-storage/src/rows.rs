@@ -5,6 +5,8 @@
 //! expressions of each backend's dialect; field names come from the model catalogue, never from
 //! requests.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use crate::{BackendKind, Result, Storage, push_list, with_pool};
@@ -20,6 +22,13 @@ pub struct RowWrite {
     pub enum_origins: Option<String>,
     pub remote_data: Option<String>,
     pub content_hash: [u8; 32],
+}
+
+/// What a sync needs to know of a stored row to skip writing it unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredHash {
+    pub hash: [u8; 32],
+    pub deleted: bool,
 }
 
 /// A row as the API reads it.
@@ -105,6 +114,8 @@ pub struct RowQuery {
     pub order_by: Option<(&'static str, bool)>,
     pub position: RowPosition,
     pub limit: i64,
+    /// Read the provider payloads too (large; only `include_remote_data` needs them).
+    pub with_remote_data: bool,
 }
 
 impl RowQuery {
@@ -122,6 +133,7 @@ impl RowQuery {
             order_by: None,
             position: RowPosition::Start,
             limit: 100,
+            with_remote_data: true,
         }
     }
 }
@@ -170,6 +182,8 @@ impl Dialect {
 }
 
 const ROW_COLUMNS: &str = "r.id, r.model, r.remote_id, r.data, r.enum_origins, r.remote_data, r.created_at, r.modified_at, r.remote_was_deleted";
+/// The same without the payloads, which would be read (from overflow pages on SQLite) for nothing.
+const ROW_COLUMNS_WITHOUT_REMOTE_DATA: &str = "r.id, r.model, r.remote_id, r.data, r.enum_origins, NULL AS remote_data, r.created_at, r.modified_at, r.remote_was_deleted";
 
 /// Rows per INSERT: 9 parameters each stays far below both backends' limits.
 const WRITE_BATCH: usize = 500;
@@ -180,15 +194,20 @@ impl Storage {
     }
 
     /// Inserts new rows and updates changed ones (by content hash; a row that reappears after
-    /// being marked deleted counts as changed). Unchanged rows are not written. Returns how many
-    /// rows were inserted or updated.
-    /// New rows get `created_at` = `now` plus their position (in microseconds), so lists keep
-    /// the order the provider gave them in.
+    /// being marked deleted counts as changed), in one transaction. Rows whose stored hash
+    /// matches are left alone; a sync skips them before calling this ([`Storage::stored_hashes`]),
+    /// the guard here keeps that true for any caller. Returns how many rows were inserted or
+    /// updated. New rows get `created_at` = `now` plus their position (in microseconds), so lists
+    /// keep the order the provider gave them in.
     pub async fn upsert_rows(&self, rows: &[RowWrite], now: i64) -> Result<u64> {
-        let mut changed = 0;
-        for (n, chunk) in rows.chunks(WRITE_BATCH).enumerate() {
-            let first = now + (n * WRITE_BATCH) as i64;
-            changed += with_pool!(self, write, |pool| {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        Ok(with_pool!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut changed = 0;
+            for (n, chunk) in rows.chunks(WRITE_BATCH).enumerate() {
+                let first = now + (n * WRITE_BATCH) as i64;
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO common_model_rows (id, linked_account_id, model, remote_id, data, enum_origins, \
                      remote_data, content_hash, created_at, modified_at, remote_was_deleted) ",
@@ -213,32 +232,46 @@ impl Storage {
                      WHERE common_model_rows.content_hash <> excluded.content_hash \
                      OR common_model_rows.remote_was_deleted",
                 );
-                q.build().execute(pool).await?.rows_affected()
-            });
-        }
-        Ok(changed)
+                changed += q.build().execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            changed
+        }))
     }
 
-    /// The ids of a model's live rows of an account, in pages (for deletion detection).
-    pub async fn live_row_ids(
-        &self,
-        linked_account_id: Uuid,
-        model: &str,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<String>> {
-        Ok(with_pool!(self, read, |pool| {
-            sqlx::query_scalar(
-                "SELECT id FROM common_model_rows WHERE linked_account_id = $1 AND model = $2 \
-                 AND NOT remote_was_deleted AND id > $3 ORDER BY id LIMIT $4",
-            )
-            .bind(linked_account_id)
-            .bind(model)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }))
+    /// The content hash and deletion flag of every stored row of a model of an account, by row
+    /// id: one covering read of the listing index, in pages.
+    pub async fn stored_hashes(&self, linked_account_id: Uuid, model: &str) -> Result<HashMap<Uuid, StoredHash>> {
+        const PAGE: i64 = 5000;
+        let mut out = HashMap::new();
+        let (mut after_created, mut after_id) = (i64::MIN, String::new());
+        loop {
+            let page: Vec<(String, i64, bool, Vec<u8>)> = with_pool!(self, read, |pool| {
+                sqlx::query_as(
+                    "SELECT id, created_at, remote_was_deleted, content_hash FROM common_model_rows \
+                     WHERE linked_account_id = $1 AND model = $2 \
+                     AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     ORDER BY created_at, id LIMIT $5",
+                )
+                .bind(linked_account_id)
+                .bind(model)
+                .bind(after_created)
+                .bind(&after_id)
+                .bind(PAGE)
+                .fetch_all(pool)
+                .await?
+            });
+            let full = page.len() as i64 == PAGE;
+            for (id, created_at, deleted, hash) in page {
+                if let (Ok(uuid), Ok(hash)) = (Uuid::parse_str(&id), <[u8; 32]>::try_from(hash.as_slice())) {
+                    out.insert(uuid, StoredHash { hash, deleted });
+                }
+                (after_created, after_id) = (created_at, id);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
     }
 
     /// The ids of a model's live rows whose relation `field` points at one of `related` (row
@@ -286,7 +319,8 @@ impl Storage {
         let d = self.dialect();
         Ok(with_pool!(self, read, |pool| {
             let mut q = sqlx::QueryBuilder::new(format!(
-                "SELECT {ROW_COLUMNS} FROM common_model_rows r WHERE r.linked_account_id = "
+                "SELECT {} FROM common_model_rows r WHERE r.linked_account_id = ",
+                if query.with_remote_data { ROW_COLUMNS } else { ROW_COLUMNS_WITHOUT_REMOTE_DATA }
             ));
             q.push_bind(query.linked_account_id).push(" AND r.model = ").push_bind(query.model);
             if !query.include_deleted {
@@ -467,6 +501,11 @@ mod tests {
     use super::*;
     use crate::test_support;
 
+    /// Row ids are UUIDs (v5 of account, model and remote id, in the sync).
+    fn id_of(remote_id: &str) -> String {
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, remote_id.as_bytes()).to_string()
+    }
+
     fn row(account: Uuid, remote_id: &str, data: &str) -> RowWrite {
         let hash = {
             let mut h = [0u8; 32];
@@ -476,7 +515,7 @@ mod tests {
             h
         };
         RowWrite {
-            id: format!("id-{remote_id}"),
+            id: id_of(remote_id),
             linked_account_id: account,
             model: "hris.Employee",
             remote_id: remote_id.into(),
@@ -549,8 +588,10 @@ mod tests {
         q.limit = 10;
 
         // Deletion, hidden unless asked for; a reappearing row is live again.
-        assert_eq!(s.live_row_ids(account, "hris.Employee", "", 10).await.unwrap().len(), 2);
-        assert_eq!(s.mark_rows_deleted(&["id-1".into()], 40).await.unwrap(), 1);
+        let stored = s.stored_hashes(account, "hris.Employee").await.unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(stored.values().all(|h| !h.deleted));
+        assert_eq!(s.mark_rows_deleted(&[id_of("1")], 40).await.unwrap(), 1);
         assert_eq!(s.query_rows(&q).await.unwrap().len(), 1);
         q.include_deleted = true;
         let with_deleted = s.query_rows(&q).await.unwrap();
@@ -558,6 +599,6 @@ mod tests {
         assert_eq!(s.count_rows(account, "hris.Employee").await.unwrap(), (1, 1));
         assert_eq!(s.upsert_rows(&rows[..1], 50).await.unwrap(), 1);
         assert_eq!(s.count_rows(account, "hris.Employee").await.unwrap(), (2, 0));
-        assert_eq!(s.rows_by_ids(account, &["id-1".into(), "nope".into()]).await.unwrap().len(), 1);
+        assert_eq!(s.rows_by_ids(account, &[id_of("1"), "nope".into()]).await.unwrap().len(), 1);
     }
 }

@@ -67,6 +67,8 @@ const WATERMARK_OVERLAP_SECS: i64 = 5 * 60;
 const FULL_READ_EVERY_MICROS: i64 = 7 * 86_400 * 1_000_000;
 /// Batches a connector may read ahead of the writes.
 const READ_AHEAD: usize = 4;
+/// Rows written per transaction.
+const WRITE_BATCH: usize = 2000;
 
 /// Saves renewed OAuth grants of the account being synced, sealed.
 struct SealedCredentials {
@@ -111,7 +113,7 @@ impl Syncer {
         let credentials = AccountCredentials::new(credentials, Arc::new(store));
         let integration = connector.integration();
         let http = self.providers.for_account(integration.slug, integration.name, Some(ACCOUNT_RATE));
-        let scopes = normalize::Scopes::from_json(&account.scopes.0, &account.category);
+        let scopes = Arc::new(normalize::Scopes::from_json(&account.scopes.0, &account.category));
         let statuses = self.storage.model_sync_statuses(account.id).await.map_err(transient)?;
 
         let mut report = SyncReport::default();
@@ -140,7 +142,11 @@ impl Syncer {
     }
 
     /// Reads one model and writes its rows as they come; then marks what the read shows is gone.
-    async fn sync_model(&self, read: ModelRead<'_>, scopes: &normalize::Scopes) -> Result<(u64, u64), SyncFailure> {
+    async fn sync_model(
+        &self,
+        read: ModelRead<'_>,
+        scopes: &Arc<normalize::Scopes>,
+    ) -> Result<(u64, u64), SyncFailure> {
         let (account, spec) = (read.account, read.spec);
         let (sink, mut batches) = RecordSink::channel(READ_AHEAD);
         let request =
@@ -151,20 +157,45 @@ impl Syncer {
             drop(sink);
             coverage
         };
-        let writing = async {
-            let mut seen: HashSet<String> = HashSet::new();
-            let mut written = 0;
-            while let Some(batch) = batches.recv().await {
-                let rows: Vec<_> = batch.iter().map(|r| normalize(account.id, spec, r, scopes)).collect();
-                drop(batch);
-                seen.extend(rows.iter().map(|r| r.id.clone()));
-                written += self.storage.upsert_rows(&rows, now_micros()).await.map_err(transient)?;
-            }
-            Ok::<_, SyncFailure>((seen, written))
+        // What is stored now: rows whose hash matches are not written again, and after a complete
+        // read the live ones not seen are gone.
+        let stored = self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?;
+        // The writes run as their own task, so normalizing and writing one batch proceed on
+        // another core than reading and mapping the next.
+        let writing = {
+            let (storage, scopes, account_id) = (self.storage.clone(), Arc::clone(scopes), account.id);
+            tokio::spawn(async move {
+                // Ids as 16 bytes, not text: this set holds every row of the model.
+                let mut seen: HashSet<u128> = HashSet::new();
+                let mut written = 0;
+                let mut pending = Vec::new();
+                loop {
+                    let batch = batches.recv().await;
+                    let done = batch.is_none();
+                    for record in batch.iter().flatten() {
+                        let row = normalize(account_id, spec, record, &scopes);
+                        let Ok(id) = Uuid::parse_str(&row.id) else { continue };
+                        seen.insert(id.as_u128());
+                        let unchanged = stored.get(&id).is_some_and(|s| !s.deleted && s.hash == row.content_hash);
+                        if !unchanged {
+                            pending.push(row);
+                        }
+                    }
+                    // Few, large transactions: each commit rewrites the index pages it touched.
+                    if pending.len() >= WRITE_BATCH || (done && !pending.is_empty()) {
+                        written += storage.upsert_rows(&pending, now_micros()).await.map_err(transient)?;
+                        pending.clear();
+                    }
+                    if done {
+                        return Ok::<_, SyncFailure>((seen, stored, written));
+                    }
+                }
+            })
         };
-        let (coverage, writes) = tokio::join!(reading, writing);
+        let coverage = reading.await;
         // A failed write stops the read (its sink closes): the write's error is the cause.
-        let (seen, written) = writes?;
+        let (seen, stored, written) =
+            writing.await.map_err(|e| SyncFailure::Transient(format!("writing the rows failed: {e}")))??;
         let coverage = coverage.map_err(|e| match e {
             SyncError::Unauthorized(reason) => SyncFailure::Relink(reason),
             other => SyncFailure::Transient(other.to_string()),
@@ -172,18 +203,11 @@ impl Syncer {
 
         let gone = match coverage {
             // Everything was read: what is stored but was not seen is gone at the provider.
-            Coverage::Complete => {
-                let mut gone = Vec::new();
-                let mut after = String::new();
-                loop {
-                    let ids =
-                        self.storage.live_row_ids(account.id, spec.model_id, &after, 1000).await.map_err(transient)?;
-                    let Some(last) = ids.last().cloned() else { break };
-                    gone.extend(ids.into_iter().filter(|id| !seen.contains(id)));
-                    after = last;
-                }
-                gone
-            }
+            Coverage::Complete => stored
+                .into_iter()
+                .filter(|(id, s)| !s.deleted && !seen.contains(&id.as_u128()))
+                .map(|(id, _)| id.to_string())
+                .collect(),
             Coverage::Changes { deleted, complete_for } => {
                 let mut gone: Vec<String> = deleted
                     .iter()
@@ -204,7 +228,7 @@ impl Syncer {
                         .live_row_ids_related(account.id, spec.model_id, field, &related)
                         .await
                         .map_err(transient)?;
-                    gone.extend(stored.into_iter().filter(|id| !seen.contains(id)));
+                    gone.extend(stored.into_iter().filter(|id| !was_seen(&seen, id)));
                 }
                 gone
             }
@@ -212,6 +236,10 @@ impl Syncer {
         let deleted = self.storage.mark_rows_deleted(&gone, now_micros()).await.map_err(transient)?;
         Ok((written, deleted))
     }
+}
+
+fn was_seen(seen: &HashSet<u128>, id: &str) -> bool {
+    Uuid::parse_str(id).is_ok_and(|id| seen.contains(&id.as_u128()))
 }
 
 /// One model read of a sync.

@@ -3,6 +3,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use joinery::config::{LogFormat, Overrides};
 use joinery::{Config, server};
 use tracing_subscriber::EnvFilter;

@@ -210,6 +210,7 @@ fn decode_cursor(raw: &str, ordered: bool) -> Result<RowPosition, ApiError> {
 fn row_query(auth: &AccountAuth, spec: &'static ModelSpec, query: &RawQuery) -> Result<RowQuery, ApiError> {
     let mut q = RowQuery::new(auth.account.id, spec.model_id);
     q.include_deleted = parse_bool(query, "include_deleted_data")?;
+    q.with_remote_data = parse_bool(query, "include_remote_data")?;
     for (name, slot) in [
         ("created_after", &mut q.created_after),
         ("created_before", &mut q.created_before),

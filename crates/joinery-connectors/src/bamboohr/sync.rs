@@ -232,36 +232,87 @@ async fn send_all(sink: &RecordSink, records: Vec<RemoteRecord>) -> Result<(), S
     Ok(())
 }
 
-/// A dated row's date and one of its values, per employee, oldest first.
-type History = HashMap<String, Vec<(String, Option<String>)>>;
-
-/// The `date` and `field` of each employee's rows of a dated table, streamed: only what
-/// employments need is kept.
-async fn history(account: &Account<'_>, table: &str, field: &'static str) -> Result<History, SyncError> {
-    let mut rows = account.table::<api::DatedRow>(table).await?;
-    let mut history = History::new();
-    while let Some(batch) = rows.next().await? {
-        for row in batch {
-            let value = row.rest.get(field).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
-            history.entry(row.employee_id).or_default().push((row.date.unwrap_or_default(), value.map(str::to_owned)));
-        }
-    }
-    for rows in history.values_mut() {
-        rows.sort();
-    }
-    Ok(history)
+/// Each employee's dated rows of one table (`jobInfo`, `employmentStatus`) reduced to what
+/// employments need: the date and one value, oldest first. Values repeat across a company (job
+/// titles, statuses), so they are kept once; a 100,000-employee company's history is a few MB.
+#[derive(Default)]
+struct History {
+    values: Vec<String>,
+    value_ids: HashMap<String, u32>,
+    rows: HashMap<Box<str>, Vec<([u8; 10], u32)>>,
 }
 
-fn history_of(rows: &[Value], field: &str) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            let date = r.get("date").and_then(Value::as_str).unwrap_or_default().to_owned();
-            (date, r.get(field).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
-        })
-        .collect();
-    out.sort();
-    out
+/// No value (a blank field).
+const NO_VALUE: u32 = u32::MAX;
+
+impl History {
+    fn push(&mut self, employee: &str, date: &str, value: Option<&str>) {
+        let value = match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => NO_VALUE,
+            Some(v) => match self.value_ids.get(v) {
+                Some(id) => *id,
+                None => {
+                    let id = self.values.len() as u32;
+                    self.values.push(v.to_owned());
+                    self.value_ids.insert(v.to_owned(), id);
+                    id
+                }
+            },
+        };
+        let mut day = [b' '; 10];
+        let n = date.len().min(10);
+        day[..n].copy_from_slice(&date.as_bytes()[..n]);
+        match self.rows.get_mut(employee) {
+            Some(rows) => rows.push((day, value)),
+            None => {
+                self.rows.insert(employee.into(), vec![(day, value)]);
+            }
+        }
+    }
+
+    fn sorted(mut self) -> Self {
+        for rows in self.rows.values_mut() {
+            rows.sort_unstable();
+        }
+        self
+    }
+
+    /// The value of the employee's row in effect on `date`: the last one dated on or before it,
+    /// or the earliest row for a date before all of them.
+    fn on(&self, employee: &str, date: &str) -> Option<&str> {
+        let rows = self.rows.get(employee)?;
+        let after = rows.partition_point(|(d, _)| &d[..] <= date.as_bytes());
+        let (_, value) = rows.get(after.saturating_sub(1))?;
+        self.values.get(*value as usize).map(String::as_str)
+    }
+}
+
+/// A dated table of every employee, streamed into a [`History`] of `field`.
+async fn history(account: &Account<'_>, table: &str, field: &'static str) -> Result<History, SyncError> {
+    let mut rows = account.table::<api::DatedRow>(table).await?;
+    let mut history = History::default();
+    while let Some(batch) = rows.next().await? {
+        for row in batch {
+            history.push(
+                &row.employee_id,
+                row.date.as_deref().unwrap_or_default(),
+                row.rest.get(field).and_then(Value::as_str),
+            );
+        }
+    }
+    Ok(history.sorted())
+}
+
+/// The rows of changed employees (`employees/changed/tables/…`) as a [`History`] of `field`.
+fn history_of(rows: &HashMap<String, Vec<Value>>, field: &str) -> History {
+    let mut history = History::default();
+    for (employee, rows) in rows {
+        for r in rows {
+            let date = r.get("date").and_then(Value::as_str).unwrap_or_default();
+            history.push(employee, date, r.get(field).and_then(Value::as_str));
+        }
+    }
+    history.sorted()
 }
 
 /// Employments: every compensation row, with the job title and employment status in effect.
@@ -269,16 +320,8 @@ async fn employments(account: &Account<'_>, sink: &RecordSink) -> Result<Coverag
     let jobs = history(account, "jobInfo", "jobTitle").await?;
     let statuses = history(account, "employmentStatus", "employmentStatus").await?;
     let mut rows = account.table::<Value>("compensation").await?;
-    let none = Vec::new();
     while let Some(batch) = rows.next().await? {
-        let records = batch
-            .iter()
-            .filter_map(|row| {
-                let employee = row.get("employeeId").and_then(id_text)?;
-                employment_record(row, jobs.get(&employee).unwrap_or(&none), statuses.get(&employee).unwrap_or(&none))
-            })
-            .collect();
-        sink.send(records).await?;
+        sink.send(batch.iter().filter_map(|row| employment_record(row, &jobs, &statuses)).collect()).await?;
     }
     Ok(Coverage::Complete)
 }
@@ -290,12 +333,11 @@ async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSi
     let jobs = account.changed_table("jobInfo", since).await?;
     let statuses = account.changed_table("employmentStatus", since).await?;
     let deleted = account.deleted_employees(since).await?;
+    let (jobs, statuses) = (history_of(&jobs, "jobTitle"), history_of(&statuses, "employmentStatus"));
     let mut complete_for: Vec<(&'static str, String)> = Vec::new();
     let mut records = Vec::new();
     for (employee, rows) in &compensation {
-        let job_history = history_of(jobs.get(employee).map_or(&[][..], Vec::as_slice), "jobTitle");
-        let status_history = history_of(statuses.get(employee).map_or(&[][..], Vec::as_slice), "employmentStatus");
-        records.extend(rows.iter().filter_map(|row| employment_record(row, &job_history, &status_history)));
+        records.extend(rows.iter().filter_map(|row| employment_record(row, &jobs, &statuses)));
         complete_for.push(("employee", employee.clone()));
     }
     complete_for.extend(deleted.into_iter().map(|id| ("employee", id)));
@@ -488,14 +530,6 @@ fn group_record(list: &str, kind: &str, option: &Value) -> RemoteRecord {
     option_record(option, format!("{list}:{}", option.get("id").and_then(id_text).unwrap_or_default()), f)
 }
 
-/// The value of one employee's dated rows (oldest first) in effect on `date`: the last row
-/// dated on or before it, or the earliest row for a date before all of them.
-fn in_effect<'a>(history: &'a [(String, Option<String>)], date: &str) -> Option<&'a Option<String>> {
-    let after = history.partition_point(|(d, _)| d.as_str() <= date);
-    let index = if after == 0 { 0 } else { after - 1 };
-    history.get(index).map(|(_, value)| value)
-}
-
 pub fn pay_period(v: &str) -> Option<&'static str> {
     match v.to_ascii_lowercase().as_str() {
         "hour" => Some("HOUR"),
@@ -542,17 +576,13 @@ pub fn employment_type(v: &str) -> Option<&'static str> {
 
 /// A compensation row is one employment: its pay, with the job title and employment status in
 /// effect when it started (or the earliest, for a row that predates them).
-fn employment_record(
-    row: &Value,
-    jobs: &[(String, Option<String>)],
-    statuses: &[(String, Option<String>)],
-) -> Option<RemoteRecord> {
+fn employment_record(row: &Value, jobs: &History, statuses: &History) -> Option<RemoteRecord> {
     let remote_id = row.get("id").and_then(id_text)?;
     let employee = row.get("employeeId").and_then(id_text)?;
     let start = row.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned();
-    let value = |v: Option<&Option<String>>| v.and_then(Option::clone).map_or(Value::Null, Value::String);
-    let job_title = value(in_effect(jobs, &start));
-    let employment_status = value(in_effect(statuses, &start));
+    let value = |v: Option<&str>| v.map_or(Value::Null, |v| Value::String(v.to_owned()));
+    let job_title = value(jobs.on(&employee, &start));
+    let employment_status = value(statuses.on(&employee, &start));
     let mut f = Map::new();
     let mut origins = Map::new();
     f.insert("employee".into(), Value::String(employee));
