@@ -250,7 +250,7 @@ impl Storage {
                 sqlx::query_as(
                     "SELECT id, created_at, remote_was_deleted, content_hash FROM common_model_rows \
                      WHERE linked_account_id = $1 AND model = $2 \
-                     AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     AND (created_at, id) > ($3, $4) \
                      ORDER BY created_at, id LIMIT $5",
                 )
                 .bind(linked_account_id)
@@ -390,14 +390,15 @@ impl Storage {
             let backwards = matches!((&query.order_by, &query.position), (None, RowPosition::Before(..)));
             match (&query.order_by, &query.position) {
                 (None, RowPosition::After(created_at, id)) | (None, RowPosition::Before(created_at, id)) => {
+                    // A row-value comparison: both engines turn it into a range of the listing
+                    // index, so the 1000th page costs what the first does (an OR of the two
+                    // conditions made them scan from the start).
                     let op = if backwards { "<" } else { ">" };
-                    q.push(format!(" AND (r.created_at {op} "))
+                    q.push(format!(" AND (r.created_at, r.id) {op} ("))
                         .push_bind(*created_at)
-                        .push(" OR (r.created_at = ")
-                        .push_bind(*created_at)
-                        .push(format!(" AND r.id {op} "))
+                        .push(", ")
                         .push_bind(id.clone())
-                        .push("))");
+                        .push(")");
                 }
                 _ => {}
             }

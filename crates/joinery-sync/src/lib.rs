@@ -159,7 +159,14 @@ impl Syncer {
         };
         // What is stored now: rows whose hash matches are not written again, and after a complete
         // read the live ones not seen are gone.
-        let stored = self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?;
+        // A change read brings few rows and marks deletions by other means: the write's own
+        // hash guard is enough, and reading every stored hash would cost more than the sync.
+        let preloaded = read.since.is_none();
+        let stored = if preloaded {
+            self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?
+        } else {
+            Default::default()
+        };
         // The writes run as their own task, so normalizing and writing one batch proceed on
         // another core than reading and mapping the next.
         let writing = {
@@ -203,11 +210,16 @@ impl Syncer {
 
         let gone = match coverage {
             // Everything was read: what is stored but was not seen is gone at the provider.
-            Coverage::Complete => stored
-                .into_iter()
-                .filter(|(id, s)| !s.deleted && !seen.contains(&id.as_u128()))
-                .map(|(id, _)| id.to_string())
-                .collect(),
+            // (A connector may read everything even when asked for changes.)
+            Coverage::Complete => if preloaded {
+                stored
+            } else {
+                self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?
+            }
+            .into_iter()
+            .filter(|(id, s)| !s.deleted && !seen.contains(&id.as_u128()))
+            .map(|(id, _)| id.to_string())
+            .collect(),
             Coverage::Changes { deleted, complete_for } => {
                 let mut gone: Vec<String> = deleted
                     .iter()
