@@ -6,17 +6,15 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::world::{Emp, View};
-use super::{AppState, Company, Grant, error};
+use super::paging::{DEFAULT_PER, granted_company, page_headers, page_params, paginated};
+use super::world::{Emp, View, slug};
+use super::{AppState, Grant, error};
 use crate::data::{LOCATIONS, index_from_uuid, mix, uuid_for};
 use crate::{query_pairs, streamed_body};
-
-/// `per` when the client sends `page` without it.
-pub(crate) const DEFAULT_PER: usize = 25;
 
 /// `GET /v1/token_info`
 pub(crate) async fn token_info(State(state): State<Arc<AppState>>, Extension(grant): Extension<Grant>) -> Response {
@@ -27,73 +25,6 @@ pub(crate) async fn token_info(State(state): State<Arc<AppState>>, Extension(gra
         "resource_owner": { "type": "CompanyAdmin", "uuid": company.admins[grant.admin].uuid },
     }))
     .into_response()
-}
-
-/// Strict access: a token reads only the company it was granted for.
-pub(crate) fn granted_company<'a>(
-    state: &'a AppState,
-    grant: &Grant,
-    company_id: &str,
-) -> Result<&'a Company, Response> {
-    let company = &state.config.companies[grant.company];
-    if company.uuid != company_id {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "missing_permissions",
-            "This access token is reserved for another company.",
-        ));
-    }
-    Ok(company)
-}
-
-pub(crate) fn slug(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_owned()
-}
-
-/// `page` and `per` as sent. Like Rails' paginators: a page below 1, or not a number, is the
-/// first page; a bad `per` is the default.
-pub(crate) fn page_params(pairs: &[(String, String)]) -> (Option<usize>, Option<usize>) {
-    let (mut page, mut per) = (None, None);
-    for (key, value) in pairs {
-        match key.as_str() {
-            "page" => page = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(1)),
-            "per" => per = Some(value.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(DEFAULT_PER)),
-            _ => {}
-        }
-    }
-    (page, per)
-}
-
-/// `X-Page`, `X-Per-Page`, `X-Total-Count`, `X-Total-Pages`.
-pub(crate) fn page_headers(response: &mut Response, page: usize, per: usize, total: usize) {
-    let headers = response.headers_mut();
-    headers.insert("x-page", HeaderValue::from(page));
-    headers.insert("x-per-page", HeaderValue::from(per));
-    headers.insert("x-total-count", HeaderValue::from(total));
-    headers.insert("x-total-pages", HeaderValue::from(total.div_ceil(per)));
-}
-
-/// A list answer: everything when neither `page` nor `per` was sent ("when unspecified, will
-/// load all objects"), else the page with the pagination headers.
-pub(crate) fn paginated(items: Vec<Value>, page: Option<usize>, per: Option<usize>) -> Response {
-    if page.is_none() && per.is_none() {
-        return axum::Json(items).into_response();
-    }
-    let (page, per) = (page.unwrap_or(1), per.unwrap_or(DEFAULT_PER));
-    let total = items.len();
-    let skip = (page - 1).saturating_mul(per);
-    let records: Vec<Value> = items.into_iter().skip(skip).take(per).collect();
-    let mut response = axum::Json(records).into_response();
-    page_headers(&mut response, page, per, total);
-    response
 }
 
 /// `GET /v1/companies/{company_id}`: the Company schema.

@@ -28,6 +28,7 @@
 
 mod api;
 mod oauth;
+mod paging;
 mod payroll;
 #[cfg(test)]
 mod tests;

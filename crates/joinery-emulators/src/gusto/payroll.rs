@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::api::{granted_company, paginated};
+use super::paging::{DEFAULT_PER, granted_company, page_headers, page_params, paginated};
 use super::world::{OFF_CYCLE_PAYROLL, PAYROLL, View, money, version};
 use super::{AppState, Grant, error};
 use crate::data::{Date, Rng, index_from_uuid, uuid_for};
@@ -441,7 +441,7 @@ pub(crate) async fn list(
     if get("sort_order") == Some("desc") {
         selected.reverse();
     }
-    let (page, per) = super::api::page_params(&pairs);
+    let (page, per) = page_params(&pairs);
     let all: Vec<Value> = selected
         .into_iter()
         .map(|run| {
@@ -470,8 +470,8 @@ pub(crate) async fn show(
     };
     let pairs = query_pairs(raw.as_deref());
     let include = Include::parse(pairs.iter().find(|(k, _)| k == "include").map_or("", |(_, v)| v.as_str()));
-    let (page, per) = super::api::page_params(&pairs);
-    let (page, per) = (page.unwrap_or(1), per.unwrap_or(super::api::DEFAULT_PER).min(100));
+    let (page, per) = page_params(&pairs);
+    let (page, per) = (page.unwrap_or(1), per.unwrap_or(DEFAULT_PER).min(100));
     let checks = paychecks(&view, run);
     let total = checks.len();
     let mut payroll = payroll_json(&view, run, &checks, &include, true);
@@ -480,7 +480,7 @@ pub(crate) async fn show(
         checks.iter().skip(skip).take(per).map(|c| compensation_json(&view, run, c, &include)).collect();
     payroll.insert("employee_compensations".into(), Value::Array(compensations));
     let mut response = axum::Json(Value::Object(payroll)).into_response();
-    super::api::page_headers(&mut response, page, per, total);
+    page_headers(&mut response, page, per, total);
     response
 }
 
@@ -509,7 +509,7 @@ pub(crate) async fn pay_schedules(
         "auto_pilot": false,
         "active": true,
     });
-    let (page, per) = super::api::page_params(&query_pairs(raw.as_deref()));
+    let (page, per) = page_params(&query_pairs(raw.as_deref()));
     paginated(vec![schedule], page, per)
 }
 

@@ -264,7 +264,7 @@ impl View {
             "last_name": e.last_name,
             "preferred_first_name": p.preferred_name,
             "email": format!("{local}@mail.example"),
-            "work_email": format!("{local}@{}.example", super::api::slug(&self.company.name)),
+            "work_email": format!("{local}@{}.example", slug(&self.company.name)),
             "company_uuid": self.company.uuid,
             "manager_uuid": e.manager.map(|m| self.employee_uuid(m)),
             "version": version,
@@ -507,4 +507,17 @@ impl CompanyHandle {
         let store = self.state.store.lock().expect("store lock");
         store.refresh_tokens.values().filter(|t| t.grant.company == self.index).count()
     }
+}
+
+/// The company name as a domain label: `Acme Payroll` → `acme-payroll`.
+pub(crate) fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
 }
