@@ -2,6 +2,8 @@
 //! handler pair for every model of the catalogue (`joinery_domain::models`): parameters, filters,
 //! expansion, enum origins and sensitive fields all follow the model's description.
 
+use std::collections::{BTreeMap, HashMap};
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,6 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use joinery_domain::models::{self, FieldKind, FilterOp, ModelSpec};
 use joinery_storage::{RowFilter, RowPosition, RowQuery, StoredRow};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -308,8 +311,16 @@ async fn list(
         }
     };
     let results = render(&state, &auth, spec, &options, rows).await?;
-    let body = serde_json::json!({ "next": next, "previous": previous, "results": results });
-    Ok(axum::Json(body).into_response())
+    let cursor = |c: Option<String>| c.as_deref().map_or_else(|| "null".to_owned(), quoted);
+    let mut body = String::with_capacity(results.iter().map(|r| r.len() + 1).sum::<usize>() + 128);
+    body.push_str("{\"next\":");
+    body.push_str(&cursor(next));
+    body.push_str(",\"previous\":");
+    body.push_str(&cursor(previous));
+    body.push_str(",\"results\":[");
+    body.push_str(&results.join(","));
+    body.push_str("]}");
+    Ok(json_text(body))
 }
 
 async fn retrieve(
@@ -332,107 +343,138 @@ async fn retrieve(
         return Err(not_found());
     }
     let mut results = render(&state, &auth, spec, &options, rows).await?;
-    Ok(axum::Json(results.remove(0)).into_response())
+    Ok(json_text(results.remove(0)))
 }
 
-/// Rows as Merge's JSON objects, with expansions fetched in one query per page.
+/// Rows as Merge's JSON objects (JSON text), with expansions fetched in one query per page.
+///
+/// Stored rows are JSON objects of the model's fields in Merge's order, so an object is spliced
+/// from slices of the stored text (parsed without copying: keys are catalogue names, values
+/// stay raw) rather than parsed into values and serialized again.
 async fn render(
     state: &AppState,
     auth: &AccountAuth,
     spec: &'static ModelSpec,
     options: &RenderOptions,
     rows: Vec<StoredRow>,
-) -> Result<Vec<Value>, ApiError> {
-    let parsed: Vec<(StoredRow, Map<String, Value>)> = rows
-        .into_iter()
-        .map(|row| {
-            let data = serde_json::from_str::<Map<String, Value>>(&row.data).unwrap_or_default();
-            (row, data)
-        })
-        .collect();
-    // Ids to expand, across the page.
-    let mut wanted: Vec<String> = Vec::new();
-    for (_, data) in &parsed {
-        for field in &options.expand {
-            match data.get(*field) {
-                Some(Value::String(id)) => wanted.push(id.clone()),
-                Some(Value::Array(ids)) => wanted.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_owned))),
-                _ => {}
+) -> Result<Vec<String>, ApiError> {
+    let mut expanded: HashMap<String, String> = HashMap::new();
+    if !options.expand.is_empty() {
+        // Ids to expand, across the page.
+        let mut wanted: Vec<String> = Vec::new();
+        for row in &rows {
+            let fields = stored_fields(&row.data);
+            for field in &options.expand {
+                let Some(raw) = fields.get(field) else { continue };
+                match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(Value::String(id)) => wanted.push(id),
+                    Ok(Value::Array(ids)) => wanted.extend(ids.into_iter().filter_map(|v| match v {
+                        Value::String(id) => Some(id),
+                        _ => None,
+                    })),
+                    _ => {}
+                }
             }
         }
-    }
-    wanted.sort();
-    wanted.dedup();
-    let mut expanded: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
-    if !wanted.is_empty() {
-        let related = state.storage.rows_by_ids(auth.account.id, &wanted).await?;
-        for row in related {
-            let Some(target) = models::by_model_id(&row.model) else { continue };
-            let data = serde_json::from_str::<Map<String, Value>>(&row.data).unwrap_or_default();
+        wanted.sort();
+        wanted.dedup();
+        if !wanted.is_empty() {
             let nested = RenderOptions {
                 expand: Vec::new(),
                 enum_origins: Vec::new(),
                 include_remote_data: options.include_remote_data,
                 include_sensitive: options.include_sensitive,
             };
-            expanded.insert(row.id.clone(), object(target, &nested, &row, data, &Default::default()));
+            for row in state.storage.rows_by_ids(auth.account.id, &wanted).await? {
+                let Some(target) = models::by_model_id(&row.model) else { continue };
+                expanded.insert(row.id.clone(), object(target, &nested, &row, &HashMap::new()));
+            }
         }
     }
-    Ok(parsed.into_iter().map(|(row, data)| object(spec, options, &row, data, &expanded)).collect())
+    Ok(rows.iter().map(|row| object(spec, options, row, &expanded)).collect())
+}
+
+/// A stored row's fields, borrowed from its text.
+fn stored_fields(data: &str) -> BTreeMap<&str, &RawValue> {
+    serde_json::from_str(data).unwrap_or_default()
+}
+
+/// JSON text of a string.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "null".to_owned())
 }
 
 fn object(
     spec: &'static ModelSpec,
     options: &RenderOptions,
     row: &StoredRow,
-    mut data: Map<String, Value>,
-    expanded: &std::collections::HashMap<String, Value>,
-) -> Value {
-    let origins: Map<String, Value> =
-        row.enum_origins.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
-    let mut out = Map::with_capacity(spec.fields.len() + 7);
-    out.insert("id".into(), Value::String(row.id.clone()));
-    out.insert("remote_id".into(), Value::String(row.remote_id.clone()));
-    out.insert("created_at".into(), Value::String(iso8601(row.created_at)));
-    out.insert("modified_at".into(), Value::String(iso8601(row.modified_at)));
-    for field in spec.fields {
-        let mut value = data.remove(field.name).unwrap_or(Value::Null);
-        if spec.sensitive_fields.contains(&field.name) && !options.include_sensitive {
-            value = Value::Null;
-        }
-        if options.enum_origins.contains(&field.name)
-            && let Some(origin) = origins.get(field.name)
-        {
-            value = origin.clone();
-        }
-        if options.expand.contains(&field.name) {
-            value = match (field.kind, value) {
-                (FieldKind::Ref(_), Value::String(id)) => expanded.get(&id).cloned().unwrap_or(Value::String(id)),
-                (FieldKind::RefList(_), Value::Array(ids)) => Value::Array(
-                    ids.into_iter()
-                        .map(|v| match v {
-                            Value::String(id) => expanded.get(&id).cloned().unwrap_or(Value::String(id)),
-                            other => other,
-                        })
-                        .collect(),
-                ),
-                (_, other) => other,
-            };
-        }
-        out.insert(field.name.into(), value);
-    }
-    out.insert("remote_was_deleted".into(), Value::Bool(row.remote_was_deleted));
-    out.insert(
-        "field_mappings".into(),
-        serde_json::json!({"organization_defined_targets": {}, "linked_account_defined_targets": {}}),
-    );
-    let remote_data = if options.include_remote_data {
-        row.remote_data.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Array(Vec::new()))
-    } else {
-        Value::Null
+    expanded: &HashMap<String, String>,
+) -> String {
+    let fields = stored_fields(&row.data);
+    let origins: Map<String, Value> = match (&row.enum_origins, options.enum_origins.is_empty()) {
+        (Some(o), false) => serde_json::from_str(o).unwrap_or_default(),
+        _ => Map::new(),
     };
-    out.insert("remote_data".into(), remote_data);
-    Value::Object(out)
+    let mut out = String::with_capacity(row.data.len() + 256);
+    out.push_str("{\"id\":");
+    out.push_str(&quoted(&row.id));
+    out.push_str(",\"remote_id\":");
+    out.push_str(&quoted(&row.remote_id));
+    out.push_str(",\"created_at\":");
+    out.push_str(&quoted(&iso8601(row.created_at)));
+    out.push_str(",\"modified_at\":");
+    out.push_str(&quoted(&iso8601(row.modified_at)));
+    let expand_id = |id: &str| expanded.get(id).cloned().unwrap_or_else(|| quoted(id));
+    for field in spec.fields {
+        out.push_str(",\"");
+        out.push_str(field.name);
+        out.push_str("\":");
+        let raw = fields.get(field.name).map_or("null", |v| v.get());
+        if spec.sensitive_fields.contains(&field.name) && !options.include_sensitive {
+            out.push_str("null");
+        } else if let Some(origin) =
+            options.enum_origins.contains(&field.name).then(|| origins.get(field.name)).flatten()
+        {
+            out.push_str(&origin.to_string());
+        } else if options.expand.contains(&field.name) {
+            match (field.kind, serde_json::from_str::<Value>(raw)) {
+                (FieldKind::Ref(_), Ok(Value::String(id))) => out.push_str(&expand_id(&id)),
+                (FieldKind::RefList(_), Ok(Value::Array(ids))) => {
+                    out.push('[');
+                    for (n, v) in ids.iter().enumerate() {
+                        if n > 0 {
+                            out.push(',');
+                        }
+                        match v {
+                            Value::String(id) => out.push_str(&expand_id(id)),
+                            other => out.push_str(&other.to_string()),
+                        }
+                    }
+                    out.push(']');
+                }
+                _ => out.push_str(raw),
+            }
+        } else {
+            out.push_str(raw);
+        }
+    }
+    out.push_str(",\"remote_was_deleted\":");
+    out.push_str(if row.remote_was_deleted { "true" } else { "false" });
+    out.push_str(",\"field_mappings\":{\"organization_defined_targets\":{},\"linked_account_defined_targets\":{}}");
+    out.push_str(",\"remote_data\":");
+    match (options.include_remote_data, row.remote_data.as_deref()) {
+        (false, _) => out.push_str("null"),
+        // Written by the sync as a JSON array; anything else is served as an empty list.
+        (true, Some(data)) if serde_json::from_str::<&RawValue>(data).is_ok() => out.push_str(data),
+        (true, _) => out.push_str("[]"),
+    }
+    out.push('}');
+    out
+}
+
+/// A JSON answer from ready JSON text.
+fn json_text(body: String) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Adds the generic model routes to the OpenAPI document: one list and one retrieve operation
