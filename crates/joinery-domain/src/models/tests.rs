@@ -277,9 +277,14 @@ fn models_params_of_an_endpoint() {
 /// see `hris.rs`). Checked against merge-api.md instead.
 const ABSENT_FROM_OPENAPI: &[&str] = &["Team"];
 
+/// `JOINERY_REFERENCE_DIR` (set by `.ci/run` when it finds the reference), else
+/// `shared/reference` beside the repository.
 fn reference_file(relative: &str) -> Option<String> {
-    let path: PathBuf =
-        [env!("CARGO_MANIFEST_DIR"), "..", "..", "..", "shared", "reference", relative].iter().collect();
+    let base: PathBuf = match std::env::var_os("JOINERY_REFERENCE_DIR") {
+        Some(dir) => dir.into(),
+        None => [env!("CARGO_MANIFEST_DIR"), "..", "..", "..", "shared", "reference"].iter().collect(),
+    };
+    let path = base.join(relative);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(e) => {
