@@ -2,11 +2,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::oauth::{ACCESS_TOKEN, EXPIRES_AT, OAuthSpec, REFRESH_TOKEN};
+use crate::oauth::{ACCESS_TOKEN, EXPIRES_AT, OAuthSpec, REFRESH_TOKEN, unix_now};
 use crate::{AccountHttp, BoxFuture, SyncError};
 
 /// Provider credentials by name (`api_key`, `company_domain`, `access_token`, …). Debug output
@@ -126,10 +125,6 @@ impl AccountCredentials {
         *current = merged;
         Ok(current.get(ACCESS_TOKEN).unwrap_or_default().to_owned())
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

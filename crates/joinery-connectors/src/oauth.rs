@@ -128,7 +128,8 @@ pub async fn exchange_code(
     Err(unexpected_status(name, status))
 }
 
-fn unix_now() -> i64 {
+/// Seconds since the Unix epoch (grant expiry times are stored so).
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 

@@ -75,18 +75,7 @@ impl AccountHttp {
                         "{name} closed the connection while answering. Try again later."
                     )))
                 }
-                Err(error) => {
-                    let what = match error.classify() {
-                        serde_json::error::Category::Data => "JSON of an unexpected shape",
-                        serde_json::error::Category::Eof => "truncated JSON",
-                        _ => "invalid JSON",
-                    };
-                    Err(SyncError::Protocol(format!(
-                        "{name} answered HTTP {status} with {what} (line {}, column {}).",
-                        error.line(),
-                        error.column()
-                    )))
-                }
+                Err(error) => Err(crate::http::bad_json(name, status, &error)),
             }
         });
         JsonBatches { rx, parser: Some(parser) }

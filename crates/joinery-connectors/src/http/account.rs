@@ -353,19 +353,22 @@ impl AccountHttp {
             tracing::warn!(provider = name, error = %error.without_url(), "could not read a provider response");
             SyncError::Unavailable(format!("{name} closed the connection while answering. Try again later."))
         })?;
-        serde_json::from_slice(&body).map_err(|error| {
-            let what = match error.classify() {
-                serde_json::error::Category::Data => "JSON of an unexpected shape",
-                serde_json::error::Category::Eof => "truncated JSON",
-                serde_json::error::Category::Syntax | serde_json::error::Category::Io => "invalid JSON",
-            };
-            SyncError::Protocol(format!(
-                "{name} answered HTTP {status} with {what} (line {}, column {}).",
-                error.line(),
-                error.column()
-            ))
-        })
+        serde_json::from_slice(&body).map_err(|error| bad_json(name, status, &error))
     }
+}
+
+/// A body that is not the expected JSON, by position only (serde's messages can quote values).
+pub(crate) fn bad_json(name: &str, status: u16, error: &serde_json::Error) -> SyncError {
+    let what = match error.classify() {
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Eof => "truncated JSON",
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => "invalid JSON",
+    };
+    SyncError::Protocol(format!(
+        "{name} answered HTTP {status} with {what} (line {}, column {}).",
+        error.line(),
+        error.column()
+    ))
 }
 
 fn is_retryable(status: StatusCode) -> bool {

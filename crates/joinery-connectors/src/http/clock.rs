@@ -47,13 +47,11 @@ impl Clock for TokioClock {
 /// A clock that jumps forward instead of sleeping: `sleep(d)` moves the time to at least
 /// "now + d" and returns at once. Concurrent sleeps overlap as they would in real time (sleeping
 /// 1 s and 2 s at once ends at 2 s). For tests.
-#[allow(dead_code, reason = "public API; unused until lib.rs re-exports it")]
 #[derive(Debug, Default)]
 pub struct VirtualClock {
     nanos: AtomicU64,
 }
 
-#[allow(dead_code, reason = "public API; unused until lib.rs re-exports it")]
 impl VirtualClock {
     pub fn new() -> Self {
         Self::default()
@@ -65,7 +63,6 @@ impl VirtualClock {
     }
 }
 
-#[allow(dead_code, reason = "used by VirtualClock")]
 fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }

@@ -1,13 +1,12 @@
 //! Renewing an OAuth grant (RFC 6749 §6) during a sync.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
 use super::{AccountHttp, ProviderHttp, SyncError};
 use crate::Credentials;
-use crate::oauth::{ACCESS_TOKEN, EXPIRES_AT, OAuthSpec, REFRESH_TOKEN, TokenBody};
+use crate::oauth::{ACCESS_TOKEN, EXPIRES_AT, OAuthSpec, REFRESH_TOKEN, TokenBody, unix_now};
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -28,7 +27,6 @@ struct TokenError {
 ///
 /// A revoked or expired refresh token (`invalid_grant`) or a rejected OAuth client
 /// (`invalid_client`) is [`SyncError::Unauthorized`].
-#[allow(dead_code, reason = "public API; unused until lib.rs re-exports it")]
 pub async fn refresh_grant(
     http: &ProviderHttp,
     slug: &'static str,
@@ -41,7 +39,6 @@ pub async fn refresh_grant(
 
 impl AccountHttp {
     /// [`refresh_grant`] under this account's rate limit and retry policy.
-    #[allow(dead_code, reason = "public API; unused until lib.rs re-exports it")]
     pub async fn refresh_grant(&self, spec: &OAuthSpec, refresh_token: &str) -> Result<Credentials, SyncError> {
         let (slug, name) = (self.slug(), self.name());
         let Some((client_id, client_secret)) = self.provider_http().oauth_client(slug) else {
@@ -108,10 +105,6 @@ impl AccountHttp {
             )),
         })
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// An RFC 6749 error code (`invalid_grant`), not free text that might echo a request.
