@@ -12,6 +12,7 @@ mod credentials;
 pub mod gusto;
 mod http;
 pub mod oauth;
+mod record;
 mod stream;
 
 use std::future::Future;
@@ -24,7 +25,8 @@ pub use http::{
     AccountHttp, Clock, ProviderHttp, ProviderSettings, RetryPolicy, SyncError, TokioClock, VirtualClock, refresh_grant,
 };
 pub use oauth::OAuthSpec;
-pub use stream::JsonBatches;
+pub use record::{Fields, RawJson, RemotePayload, RemoteRecord, SyncScratch};
+pub use stream::{Element, JsonBatches};
 
 /// A future a connector returns; boxed so connectors can sit behind `dyn Connector`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -137,18 +139,6 @@ impl LinkError {
     }
 }
 
-/// One provider object as a connector reads it, already mapped to a common model: `fields` are
-/// the model's fields by name (relations as the related object's *remote* id, datetimes as
-/// provider dates or RFC 3339), `enum_origins` the provider's raw values of enum fields.
-#[derive(Debug, Clone, Default)]
-pub struct RemoteRecord {
-    pub remote_id: String,
-    pub fields: serde_json::Map<String, serde_json::Value>,
-    pub enum_origins: serde_json::Map<String, serde_json::Value>,
-    /// `[{"path": provider path, "data": payload}]`, for `include_remote_data`.
-    pub remote_data: Vec<serde_json::Value>,
-}
-
 /// How much of a model a read covered, which decides what the sync may mark deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
@@ -174,6 +164,8 @@ pub struct ReadRequest<'a> {
     /// can list changes may read only what changed since (returning [`Coverage::Changes`]);
     /// `None` asks for everything.
     pub since: Option<time::OffsetDateTime>,
+    /// Shared by the reads of one sync, in model order: what a read left for a later one.
+    pub scratch: &'a SyncScratch,
 }
 
 /// Where a connector sends the records it reads, in batches, as it reads them: the sync writes

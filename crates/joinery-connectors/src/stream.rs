@@ -2,32 +2,37 @@
 //! company with 100,000 employees never holds the whole answer (BambooHR's custom report and
 //! table endpoints answer everything at once).
 //!
-//! serde_json parses from a blocking reader, so parsing runs on a blocking thread that pulls the
-//! body's chunks from the runtime and hands batches back through a bounded channel: memory holds
-//! a few batches and one network chunk, and a slow consumer slows the download instead of
-//! buffering it.
+//! A task pulls the body's chunks and splits the array into its elements as they complete
+//! ([`json_text::ValueEnd`] finds where each ends, across chunk boundaries); each element is
+//! parsed from its own bytes, which are also kept as the record's raw payload. Memory holds a
+//! few batches and the unparsed tail of one chunk, and a slow consumer slows the download
+//! instead of buffering it.
 
-use std::fmt;
-use std::io::{self, BufReader, Read};
-use std::marker::PhantomData;
+use std::ops::Range;
 
-use bytes::Bytes;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use tokio::runtime::Handle;
+use joinery_domain::json_text::{self, Scan, ValueEnd};
+use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::{AccountHttp, SyncError};
+use crate::{AccountHttp, RawJson, SyncError};
+
+/// One element of a streamed array: parsed, and as JSON text.
+#[derive(Debug, Clone)]
+pub struct Element<T> {
+    pub value: T,
+    pub raw: RawJson,
+}
 
 /// Batches of the elements of one JSON array in a response body; see [`AccountHttp::json_batches`].
 pub struct JsonBatches<T> {
-    rx: mpsc::Receiver<Vec<T>>,
+    rx: mpsc::Receiver<Vec<Element<T>>>,
     parser: Option<JoinHandle<Result<(), SyncError>>>,
 }
 
 impl<T> JsonBatches<T> {
     /// The next batch, `None` once the array ended and the body was valid to its end.
-    pub async fn next(&mut self) -> Result<Option<Vec<T>>, SyncError> {
+    pub async fn next(&mut self) -> Result<Option<Vec<Element<T>>>, SyncError> {
         if let Some(batch) = self.rx.recv().await {
             return Ok(Some(batch));
         }
@@ -41,8 +46,14 @@ impl<T> JsonBatches<T> {
     }
 }
 
-/// Marks the consumer having gone away, which ends the parse without an error.
-const STOPPED: &str = "joinery: the consumer stopped";
+impl<T> Drop for JsonBatches<T> {
+    /// A reader that stops early stops the download too.
+    fn drop(&mut self) {
+        if let Some(parser) = &self.parser {
+            parser.abort();
+        }
+    }
+}
 
 impl AccountHttp {
     /// Streams the elements of the JSON array at `member` of the body's top-level object (or the
@@ -51,130 +62,344 @@ impl AccountHttp {
     /// of bad JSON, never its content.
     pub fn json_batches<T: DeserializeOwned + Send + 'static>(
         &self,
-        response: reqwest::Response,
+        mut response: reqwest::Response,
         member: Option<&'static str>,
         batch: usize,
     ) -> JsonBatches<T> {
         let (tx, rx) = mpsc::channel(2);
         let name = self.name();
         let status = response.status().as_u16();
-        let body = BlockingBody { response, handle: Handle::current(), chunk: Bytes::new() };
-        let parser = tokio::task::spawn_blocking(move || {
-            let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, body));
-            let emit = Emit { tx, batch: batch.max(1), _t: PhantomData };
-            let parsed = match member {
-                None => de::Deserializer::deserialize_any(&mut de, ArrayVisitor(&emit)),
-                Some(member) => de::Deserializer::deserialize_map(&mut de, MemberVisitor { emit: &emit, member }),
-            };
-            match parsed.and_then(|()| de.end()) {
-                Ok(()) => Ok(()),
-                Err(error) if error.to_string().starts_with(STOPPED) => Ok(()),
-                Err(error) if error.is_io() => {
-                    tracing::warn!(provider = name, "a provider response ended early");
-                    Err(SyncError::Unavailable(format!(
-                        "{name} closed the connection while answering. Try again later."
-                    )))
+        let batch = batch.max(1);
+        let parser = tokio::spawn(async move {
+            let bad = |e: Bad| crate::http::bad_json_at(name, status, e.what, e.line, e.column);
+            let mut splitter = Splitter::new(member);
+            let mut elements = Vec::with_capacity(batch);
+            loop {
+                let chunk = match response.chunk().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::warn!(provider = name, error = %error.without_url(), "a provider response ended early");
+                        return Err(SyncError::Unavailable(format!(
+                            "{name} closed the connection while answering. Try again later."
+                        )));
+                    }
+                };
+                splitter.push(&chunk);
+                while let Some(found) = splitter.next_element().map_err(bad)? {
+                    let bytes = &splitter.buf[found.range.clone()];
+                    let value = serde_json::from_slice::<T>(bytes).map_err(|error| {
+                        let (line, column) = splitter.position(found.range.start, &error);
+                        let what = match error.classify() {
+                            serde_json::error::Category::Data => DATA,
+                            _ => SYNTAX,
+                        };
+                        bad(Bad { what, line, column })
+                    })?;
+                    let text = if found.whitespace { json_text::minify(bytes) } else { bytes.to_vec() };
+                    // serde_json just parsed these bytes (from valid UTF-8 JSON), so this holds.
+                    let Ok(text) = String::from_utf8(text) else {
+                        let (line, column) = splitter.line_column(found.range.start);
+                        return Err(bad(Bad { what: SYNTAX, line, column }));
+                    };
+                    elements.push(Element { value, raw: RawJson::checked(text) });
+                    if elements.len() >= batch && tx.send(std::mem::take(&mut elements)).await.is_err() {
+                        // The reader went away: nothing more to do.
+                        return Ok(());
+                    }
                 }
-                Err(error) => Err(crate::http::bad_json(name, status, &error)),
+                splitter.compact();
             }
+            splitter.finish().map_err(bad)?;
+            if !elements.is_empty() {
+                let _ = tx.send(elements).await;
+            }
+            Ok(())
         });
         JsonBatches { rx, parser: Some(parser) }
     }
 }
 
-/// A response body as a blocking reader (only used on a blocking thread).
-struct BlockingBody {
-    response: reqwest::Response,
-    handle: Handle,
-    chunk: Bytes,
+const DATA: &str = "JSON of an unexpected shape";
+const SYNTAX: &str = "invalid JSON";
+const EOF: &str = "truncated JSON";
+
+/// What is wrong with the body, and where.
+#[derive(Debug, PartialEq, Eq)]
+struct Bad {
+    what: &'static str,
+    line: usize,
+    column: usize,
 }
 
-impl Read for BlockingBody {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.handle.block_on(self.response.chunk()) {
-                Ok(Some(chunk)) => self.chunk = chunk,
-                Ok(None) => return Ok(0),
-                Err(error) => return Err(io::Error::other(error.without_url())),
-            }
+/// Where the splitter is in the body's structure.
+#[derive(Debug)]
+enum Phase {
+    /// Before the top-level value.
+    Start,
+    /// In the top-level object: before a key (or `}` when `first`).
+    Key { first: bool },
+    /// After a key: the `:`; `target` when the key is the streamed member.
+    Colon { target: bool },
+    /// Before a member's value.
+    Value { target: bool },
+    /// Inside a member's value that is not streamed.
+    Skip(ValueEnd),
+    /// After a member's value: `,` or `}`.
+    AfterMember,
+    /// In the streamed array: before an element (or `]` when `first`).
+    Element { first: bool },
+    /// Inside an element that starts at `start` in the buffer.
+    InElement { start: usize, scan: ValueEnd },
+    /// After an element: `,` or `]`.
+    AfterElement,
+    /// After the top-level value: only whitespace may follow.
+    Done,
+}
+
+/// A complete element in the buffer.
+struct Found {
+    range: Range<usize>,
+    whitespace: bool,
+}
+
+/// Splits a body into the elements of its array as chunks arrive.
+struct Splitter {
+    member: Option<&'static str>,
+    /// Bytes not yet consumed (an element in progress stays whole).
+    buf: Vec<u8>,
+    /// The next byte to look at.
+    pos: usize,
+    phase: Phase,
+    /// Line (1-based) and column (0-based) at the start of `buf`.
+    line: usize,
+    column: usize,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+impl Splitter {
+    fn new(member: Option<&'static str>) -> Self {
+        Splitter { member, buf: Vec::new(), pos: 0, phase: Phase::Start, line: 1, column: 0 }
+    }
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// Drops consumed bytes, keeping an element in progress.
+    fn compact(&mut self) {
+        let keep = match &self.phase {
+            Phase::InElement { start, .. } => *start,
+            _ => self.pos,
+        };
+        if keep == 0 {
+            return;
         }
-        let n = out.len().min(self.chunk.len());
-        out[..n].copy_from_slice(&self.chunk.split_to(n));
-        Ok(n)
-    }
-}
-
-struct Emit<T> {
-    tx: mpsc::Sender<Vec<T>>,
-    batch: usize,
-    _t: PhantomData<fn() -> T>,
-}
-
-/// Visits the top-level object, streaming `member` and skipping everything else.
-struct MemberVisitor<'a, T> {
-    emit: &'a Emit<T>,
-    member: &'static str,
-}
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for MemberVisitor<'_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "an object with an array member `{}`", self.member)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key == self.member {
-                map.next_value_seed(ArraySeed(self.emit))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+        let (line, column) = self.line_column(keep);
+        (self.line, self.column) = (line, column);
+        self.buf.drain(..keep);
+        self.pos -= keep;
+        if let Phase::InElement { start, .. } = &mut self.phase {
+            *start -= keep;
         }
-        Ok(())
-    }
-}
-
-struct ArraySeed<'a, T>(&'a Emit<T>);
-
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ArraySeed<'_, T> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(ArrayVisitor(self.0))
-    }
-}
-
-struct ArrayVisitor<'a, T>(&'a Emit<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for ArrayVisitor<'_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array")
     }
 
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    /// Line and column (1-based, as serde_json counts) of buffer offset `at`.
+    fn line_column(&self, at: usize) -> (usize, usize) {
+        let before = &self.buf[..at];
+        let newlines = memchr::memchr_iter(b'\n', before).count();
+        match memchr::memrchr(b'\n', before) {
+            Some(last) => (self.line + newlines, at - last - 1),
+            None => (self.line, self.column + at),
+        }
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let emit = self.0;
+    /// Where serde_json's error inside the element starting at `start` is in the body.
+    fn position(&self, start: usize, error: &serde_json::Error) -> (usize, usize) {
+        let (line, column) = self.line_column(start);
+        if error.line() <= 1 { (line, column + error.column()) } else { (line + error.line() - 1, error.column()) }
+    }
+
+    fn bad(&self, what: &'static str, at: usize) -> Bad {
+        let (line, column) = self.line_column(at);
+        Bad { what, line, column: column + 1 }
+    }
+
+    /// The next non-whitespace byte at or after `pos` (moving `pos` to it), if it arrived.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.buf.get(self.pos) {
+            if !is_space(b) {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// Whether `null` is at `pos`: `None` until enough bytes arrived to tell.
+    fn null_at_pos(&self) -> Option<bool> {
+        let rest = &self.buf[self.pos..];
+        let n = rest.len().min(4);
+        if rest[..n] != b"null"[..n] {
+            return Some(false);
+        }
+        (n == 4).then_some(true)
+    }
+
+    /// The next complete element of the streamed array, `None` when more bytes are needed.
+    fn next_element(&mut self) -> Result<Option<Found>, Bad> {
         loop {
-            let mut batch = Vec::with_capacity(emit.batch);
-            while batch.len() < emit.batch {
-                match seq.next_element::<T>()? {
-                    Some(element) => batch.push(element),
-                    None => break,
+            match &mut self.phase {
+                Phase::Start => {
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    match (self.member, b) {
+                        (Some(_), b'{') => {
+                            self.pos += 1;
+                            self.phase = Phase::Key { first: true };
+                        }
+                        (None, b'[') => {
+                            self.pos += 1;
+                            self.phase = Phase::Element { first: true };
+                        }
+                        (None, b'n') => match self.null_at_pos() {
+                            None => return Ok(None),
+                            Some(true) => {
+                                self.pos += 4;
+                                self.phase = Phase::Done;
+                            }
+                            Some(false) => return Err(self.bad(SYNTAX, self.pos)),
+                        },
+                        _ => return Err(self.bad(DATA, self.pos)),
+                    }
+                }
+                Phase::Key { first } => {
+                    let first = *first;
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    match b {
+                        b'}' if first => {
+                            self.pos += 1;
+                            self.phase = Phase::Done;
+                        }
+                        b'"' => {
+                            let mut key = ValueEnd::default();
+                            let Scan::End(n) = key.scan(&self.buf[self.pos..]) else { return Ok(None) };
+                            let raw = &self.buf[self.pos..self.pos + n];
+                            let target = match self.member {
+                                Some(member) if raw.contains(&b'\\') => {
+                                    serde_json::from_slice::<String>(raw).is_ok_and(|k| k == member)
+                                }
+                                Some(member) => &raw[1..n - 1] == member.as_bytes(),
+                                None => false,
+                            };
+                            self.pos += n;
+                            self.phase = Phase::Colon { target };
+                        }
+                        _ => return Err(self.bad(SYNTAX, self.pos)),
+                    }
+                }
+                Phase::Colon { target } => {
+                    let target = *target;
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    if b != b':' {
+                        return Err(self.bad(SYNTAX, self.pos));
+                    }
+                    self.pos += 1;
+                    self.phase = Phase::Value { target };
+                }
+                Phase::Value { target } => {
+                    let target = *target;
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    if !target {
+                        self.phase = Phase::Skip(ValueEnd::default());
+                        continue;
+                    }
+                    match b {
+                        b'[' => {
+                            self.pos += 1;
+                            self.phase = Phase::Element { first: true };
+                        }
+                        b'n' => match self.null_at_pos() {
+                            None => return Ok(None),
+                            Some(true) => {
+                                self.pos += 4;
+                                self.phase = Phase::AfterMember;
+                            }
+                            Some(false) => return Err(self.bad(SYNTAX, self.pos)),
+                        },
+                        _ => return Err(self.bad(DATA, self.pos)),
+                    }
+                }
+                Phase::Skip(scan) => match scan.scan(&self.buf[self.pos..]) {
+                    Scan::End(n) => {
+                        self.pos += n;
+                        self.phase = Phase::AfterMember;
+                    }
+                    Scan::More => {
+                        self.pos = self.buf.len();
+                        return Ok(None);
+                    }
+                    Scan::Invalid(n) => return Err(self.bad(SYNTAX, self.pos + n)),
+                },
+                Phase::AfterMember => {
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    self.pos += 1;
+                    self.phase = match b {
+                        b',' => Phase::Key { first: false },
+                        b'}' => Phase::Done,
+                        _ => return Err(self.bad(SYNTAX, self.pos - 1)),
+                    };
+                }
+                Phase::Element { first } => {
+                    let first = *first;
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    if b == b']' && first {
+                        self.pos += 1;
+                        self.phase = if self.member.is_some() { Phase::AfterMember } else { Phase::Done };
+                    } else {
+                        self.phase = Phase::InElement { start: self.pos, scan: ValueEnd::default() };
+                    }
+                }
+                Phase::InElement { start, scan } => match scan.scan(&self.buf[self.pos..]) {
+                    Scan::End(n) => {
+                        let found = Found { range: *start..self.pos + n, whitespace: scan.saw_whitespace() };
+                        self.pos += n;
+                        self.phase = Phase::AfterElement;
+                        return Ok(Some(found));
+                    }
+                    Scan::More => {
+                        self.pos = self.buf.len();
+                        return Ok(None);
+                    }
+                    Scan::Invalid(n) => return Err(self.bad(SYNTAX, self.pos + n)),
+                },
+                Phase::AfterElement => {
+                    let Some(b) = self.peek() else { return Ok(None) };
+                    self.pos += 1;
+                    self.phase = match b {
+                        b',' => Phase::Element { first: false },
+                        b']' if self.member.is_some() => Phase::AfterMember,
+                        b']' => Phase::Done,
+                        _ => return Err(self.bad(SYNTAX, self.pos - 1)),
+                    };
+                }
+                Phase::Done => {
+                    return match self.peek() {
+                        None => Ok(None),
+                        Some(_) => Err(self.bad(SYNTAX, self.pos)),
+                    };
                 }
             }
-            let last = batch.len() < emit.batch;
-            if !batch.is_empty() && emit.tx.blocking_send(batch).is_err() {
-                return Err(de::Error::custom(STOPPED));
-            }
-            if last {
-                return Ok(());
-            }
+        }
+    }
+
+    /// At the end of the body: the top-level value must be complete.
+    fn finish(&mut self) -> Result<(), Bad> {
+        match self.phase {
+            Phase::Done => Ok(()),
+            _ => Err(self.bad(EOF, self.buf.len())),
         }
     }
 }
@@ -204,7 +429,7 @@ mod tests {
         let mut batches = http.json_batches::<u32>(response, member, batch);
         let mut out = Vec::new();
         while let Some(b) = batches.next().await? {
-            out.push(b);
+            out.push(b.into_iter().map(|e| e.value).collect());
         }
         Ok(out)
     }
@@ -216,6 +441,8 @@ mod tests {
         assert_eq!(collect("[7,8]", None, 10).await.unwrap(), vec![vec![7, 8]]);
         assert_eq!(collect(r#"{"employees":null}"#, Some("employees"), 2).await.unwrap(), Vec::<Vec<u32>>::new());
         assert_eq!(collect(r#"{"other":1}"#, Some("employees"), 2).await.unwrap(), Vec::<Vec<u32>>::new());
+        assert_eq!(collect(" null ", None, 2).await.unwrap(), Vec::<Vec<u32>>::new());
+        assert_eq!(collect(r#"{"empl\u006fyees":[3]}"#, Some("employees"), 2).await.unwrap(), vec![vec![3]]);
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -229,5 +456,45 @@ mod tests {
         assert!(matches!(&err, SyncError::Protocol(m) if m.contains("truncated")), "{err:?}");
         let err = collect(r#"[1] trailing"#, None, 10).await.unwrap_err();
         assert!(matches!(err, SyncError::Protocol(_)), "{err:?}");
+        let err = collect(r#"{"employees":{"a":1}}"#, Some("employees"), 10).await.unwrap_err();
+        assert!(matches!(&err, SyncError::Protocol(m) if m.contains("unexpected shape")), "{err:?}");
+        let err = collect("[1,]", None, 10).await.unwrap_err();
+        assert!(matches!(&err, SyncError::Protocol(m) if m.contains("invalid JSON")), "{err:?}");
+        let err = collect("", None, 10).await.unwrap_err();
+        assert!(matches!(&err, SyncError::Protocol(m) if m.contains("truncated")), "{err:?}");
+    }
+
+    /// Splits `body` fed in pieces of `step` bytes, as the parser task does.
+    fn split(body: &str, member: Option<&'static str>, step: usize) -> Result<Vec<String>, Bad> {
+        let mut splitter = Splitter::new(member);
+        let mut out = Vec::new();
+        for chunk in body.as_bytes().chunks(step) {
+            splitter.push(chunk);
+            while let Some(found) = splitter.next_element()? {
+                let bytes = &splitter.buf[found.range];
+                let text = if found.whitespace { json_text::minify(bytes) } else { bytes.to_vec() };
+                out.push(String::from_utf8(text).unwrap());
+            }
+            splitter.compact();
+        }
+        splitter.finish()?;
+        Ok(out)
+    }
+
+    #[test]
+    fn elements_split_the_same_whatever_the_chunks() {
+        let body = "{\"title\":\"r\",\"fields\":[{\"id\":\"a]\"}],\n \"employees\" : [ {\"id\": \"1\", \"name\":\"A \\\"B\\\"\"} ,\n{\"id\":2,\"x\":[1, {\"y\":null}]}, 3, \"four\" ] , \"end\": true }\n";
+        let expected = vec![r#"{"id":"1","name":"A \"B\""}"#, r#"{"id":2,"x":[1,{"y":null}]}"#, "3", r#""four""#];
+        for step in 1..=body.len() {
+            assert_eq!(split(body, Some("employees"), step).unwrap(), expected, "chunks of {step}");
+        }
+    }
+
+    #[test]
+    fn errors_name_a_position() {
+        let bad = split("[1,\n  2 x]", None, 3).unwrap_err();
+        assert_eq!(bad, Bad { what: SYNTAX, line: 2, column: 5 });
+        assert_eq!(split("{\"a\":[", Some("a"), 2).unwrap_err().what, EOF);
+        assert_eq!(split("[1]", Some("a"), 2).unwrap_err().what, DATA);
     }
 }

@@ -6,6 +6,7 @@ pub mod category;
 pub mod common_models;
 pub mod crypto;
 pub mod integrations;
+pub mod json_text;
 pub mod link_token;
 pub mod models;
 pub mod scopes;

@@ -61,6 +61,11 @@ impl Scopes {
         self.disabled_fields.iter().any(|(model, _)| model == model_id)
     }
 
+    /// The fields of the model the account switched off.
+    pub fn disabled_fields_of(&self, model_id: &str) -> Vec<String> {
+        self.disabled_fields.iter().filter(|(model, _)| model == model_id).map(|(_, field)| field.clone()).collect()
+    }
+
     pub fn field_enabled(&self, model_id: &str, field: &str) -> bool {
         !self.disabled_fields.contains(&(model_id.to_owned(), field.to_owned()))
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use joinery_connectors::{
     AccountCredentials, AccountHttp, BoxFuture, Connector, Coverage, CredentialStore, Credentials, ProviderHttp,
-    ReadRequest, RecordSink, SyncError,
+    ReadRequest, RecordSink, SyncError, SyncScratch,
 };
 use joinery_domain::crypto::{Keyring, context};
 use joinery_domain::models;
@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-pub use normalize::normalize;
+pub use normalize::Normalizer;
 
 /// Requests per second a sync makes against one linked account's provider.
 const ACCOUNT_RATE: f64 = 20.0;
@@ -69,6 +69,8 @@ const FULL_READ_EVERY_MICROS: i64 = 7 * 86_400 * 1_000_000;
 const READ_AHEAD: usize = 4;
 /// Rows written per transaction.
 const WRITE_BATCH: usize = 2000;
+/// Transactions' worth of rows normalized ahead of the writes.
+const WRITE_AHEAD: usize = 1;
 
 /// Saves renewed OAuth grants of the account being synced, sealed.
 struct SealedCredentials {
@@ -115,6 +117,7 @@ impl Syncer {
         let http = self.providers.for_account(integration.slug, integration.name, Some(ACCOUNT_RATE));
         let scopes = Arc::new(normalize::Scopes::from_json(&account.scopes.0, &account.category));
         let statuses = self.storage.model_sync_statuses(account.id).await.map_err(transient)?;
+        let scratch = SyncScratch::default();
 
         let mut report = SyncReport::default();
         for &model_id in connector.sync_models() {
@@ -127,7 +130,15 @@ impl Syncer {
             let previous = statuses.iter().find(|s| s.model == model_id);
             let since = if kind == "PERIODIC" { previous.and_then(|p| incremental_since(p, started)) } else { None };
             self.storage.start_model_sync(account.id, model_id, started).await.map_err(transient)?;
-            let read = ModelRead { account: &account, connector, http: &http, credentials: &credentials, spec, since };
+            let read = ModelRead {
+                account: &account,
+                connector,
+                http: &http,
+                credentials: &credentials,
+                scratch: &scratch,
+                spec,
+                since,
+            };
             let outcome = self.sync_model(read, &scopes).await;
             let result = if outcome.is_ok() { "DONE" } else { "FAILED" };
             let watermark = watermark(started);
@@ -149,8 +160,13 @@ impl Syncer {
     ) -> Result<(u64, u64), SyncFailure> {
         let (account, spec) = (read.account, read.spec);
         let (sink, mut batches) = RecordSink::channel(READ_AHEAD);
-        let request =
-            ReadRequest { http: read.http, credentials: read.credentials, model: spec.model_id, since: read.since };
+        let request = ReadRequest {
+            http: read.http,
+            credentials: read.credentials,
+            model: spec.model_id,
+            since: read.since,
+            scratch: read.scratch,
+        };
         let reading = async move {
             let coverage = read.connector.read(request, &sink).await;
             // Closing the sink ends the writes.
@@ -167,20 +183,28 @@ impl Syncer {
         } else {
             Default::default()
         };
-        // The writes run as their own task, so normalizing and writing one batch proceed on
-        // another core than reading and mapping the next.
+        // Normalizing runs as its own task, and the database writes as another: reading and
+        // mapping one batch, normalizing the next and writing the one before proceed side by side.
         let writing = {
-            let (storage, scopes, account_id) = (self.storage.clone(), Arc::clone(scopes), account.id);
+            let (storage, normalizer) = (self.storage.clone(), Normalizer::new(account.id, spec, scopes));
             tokio::spawn(async move {
+                let (to_writer, mut rows_in) =
+                    tokio::sync::mpsc::channel::<Vec<joinery_storage::RowWrite>>(WRITE_AHEAD);
+                let writer = tokio::spawn(async move {
+                    let mut written = 0;
+                    while let Some(rows) = rows_in.recv().await {
+                        written += storage.upsert_rows(&rows, now_micros()).await.map_err(transient)?;
+                    }
+                    Ok::<_, SyncFailure>(written)
+                });
                 // Ids as 16 bytes, not text: this set holds every row of the model.
                 let mut seen: HashSet<u128> = HashSet::new();
-                let mut written = 0;
-                let mut pending = Vec::new();
+                let mut pending = Vec::with_capacity(WRITE_BATCH);
                 loop {
                     let batch = batches.recv().await;
                     let done = batch.is_none();
                     for record in batch.iter().flatten() {
-                        let row = normalize(account_id, spec, record, &scopes);
+                        let row = normalizer.row(record);
                         let Ok(id) = Uuid::parse_str(&row.id) else { continue };
                         seen.insert(id.as_u128());
                         let unchanged = stored.get(&id).is_some_and(|s| !s.deleted && s.hash == row.content_hash);
@@ -189,14 +213,23 @@ impl Syncer {
                         }
                     }
                     // Few, large transactions: each commit rewrites the index pages it touched.
-                    if pending.len() >= WRITE_BATCH || (done && !pending.is_empty()) {
-                        written += storage.upsert_rows(&pending, now_micros()).await.map_err(transient)?;
-                        pending.clear();
+                    if (pending.len() >= WRITE_BATCH || (done && !pending.is_empty()))
+                        && to_writer
+                            .send(std::mem::replace(&mut pending, Vec::with_capacity(WRITE_BATCH)))
+                            .await
+                            .is_err()
+                    {
+                        // The writer failed: its error is the outcome.
+                        break;
                     }
                     if done {
-                        return Ok::<_, SyncFailure>((seen, stored, written));
+                        break;
                     }
                 }
+                drop(to_writer);
+                let written =
+                    writer.await.map_err(|e| SyncFailure::Transient(format!("writing the rows failed: {e}")))??;
+                Ok::<_, SyncFailure>((seen, stored, written))
             })
         };
         let coverage = reading.await;
@@ -260,6 +293,7 @@ struct ModelRead<'a> {
     connector: &'static dyn Connector,
     http: &'a AccountHttp,
     credentials: &'a AccountCredentials,
+    scratch: &'a SyncScratch,
     spec: &'static models::ModelSpec,
     since: Option<OffsetDateTime>,
 }

@@ -2,7 +2,7 @@
 //! handler pair for every model of the catalogue (`joinery_domain::models`): parameters, filters,
 //! expansion, enum origins and sensitive fields all follow the model's description.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use joinery_domain::json_text;
 use joinery_domain::models::{self, FieldKind, FilterOp, ModelSpec};
 use joinery_storage::{RowFilter, RowPosition, RowQuery, StoredRow};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -310,17 +311,16 @@ async fn list(
             (next, previous)
         }
     };
-    let results = render(&state, &auth, spec, &options, rows).await?;
     let cursor = |c: Option<String>| c.as_deref().map_or_else(|| "null".to_owned(), quoted);
-    let mut body = String::with_capacity(results.iter().map(|r| r.len() + 1).sum::<usize>() + 128);
+    let mut body = String::with_capacity(256);
     body.push_str("{\"next\":");
     body.push_str(&cursor(next));
     body.push_str(",\"previous\":");
     body.push_str(&cursor(previous));
     body.push_str(",\"results\":[");
-    body.push_str(&results.join(","));
+    render(&state, &auth, spec, &options, &rows, &mut body).await?;
     body.push_str("]}");
-    Ok(json_text(body))
+    Ok(json_response(body))
 }
 
 async fn retrieve(
@@ -342,31 +342,36 @@ async fn retrieve(
     if rows.is_empty() {
         return Err(not_found());
     }
-    let mut results = render(&state, &auth, spec, &options, rows).await?;
-    Ok(json_text(results.remove(0)))
+    let mut body = String::new();
+    render(&state, &auth, spec, &options, &rows, &mut body).await?;
+    Ok(json_response(body))
 }
 
-/// Rows as Merge's JSON objects (JSON text), with expansions fetched in one query per page.
+/// Rows as Merge's JSON objects (JSON text), written one after another (comma-separated) into
+/// `out`, with expansions fetched in one query per page.
 ///
 /// Stored rows are JSON objects of the model's fields in Merge's order, so an object is spliced
-/// from slices of the stored text (parsed without copying: keys are catalogue names, values
-/// stay raw) rather than parsed into values and serialized again.
+/// from slices of the stored text (delimited, not parsed: keys are catalogue names, values stay
+/// raw) rather than parsed into values and serialized again.
 async fn render(
     state: &AppState,
     auth: &AccountAuth,
     spec: &'static ModelSpec,
     options: &RenderOptions,
-    rows: Vec<StoredRow>,
-) -> Result<Vec<String>, ApiError> {
+    rows: &[StoredRow],
+    out: &mut String,
+) -> Result<(), ApiError> {
+    let plan = FieldPlan::of(spec, options);
     let mut expanded: HashMap<String, String> = HashMap::new();
     if !options.expand.is_empty() {
         // Ids to expand, across the page.
         let mut wanted: Vec<String> = Vec::new();
-        for row in &rows {
-            let fields = stored_fields(&row.data);
-            for field in &options.expand {
-                let Some(raw) = fields.get(field) else { continue };
-                match serde_json::from_str::<Value>(raw.get()) {
+        for row in rows {
+            for (name, raw) in json_text::members(&row.data) {
+                if !options.expand.contains(&name) {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(raw) {
                     Ok(Value::String(id)) => wanted.push(id),
                     Ok(Value::Array(ids)) => wanted.extend(ids.into_iter().filter_map(|v| match v {
                         Value::String(id) => Some(id),
@@ -387,58 +392,127 @@ async fn render(
             };
             for row in state.storage.rows_by_ids(auth.account.id, &wanted).await? {
                 let Some(target) = models::by_model_id(&row.model) else { continue };
-                expanded.insert(row.id.clone(), object(target, &nested, &row, &HashMap::new()));
+                let mut text = String::with_capacity(row.data.len() + 256);
+                object(&mut text, &FieldPlan::of(target, &nested), &nested, &row, &HashMap::new());
+                expanded.insert(row.id.clone(), text);
             }
         }
     }
-    Ok(rows.iter().map(|row| object(spec, options, row, &expanded)).collect())
+    out.reserve(rows.iter().map(|r| r.data.len() + 256).sum());
+    for (n, row) in rows.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        object(out, &plan, options, row, &expanded);
+    }
+    Ok(())
 }
 
-/// A stored row's fields, borrowed from its text.
-fn stored_fields(data: &str) -> BTreeMap<&str, &RawValue> {
-    serde_json::from_str(data).unwrap_or_default()
+/// How each field of a model is written for one request (worked out once, not per row).
+struct FieldPlan {
+    name: &'static str,
+    kind: FieldKind,
+    /// Sensitive, and not asked for: always null.
+    hidden: bool,
+    /// Written as the provider's value (`show_enum_origins`).
+    origin: bool,
+    expand: bool,
+}
+
+impl FieldPlan {
+    fn of(spec: &'static ModelSpec, options: &RenderOptions) -> Vec<FieldPlan> {
+        spec.fields
+            .iter()
+            .map(|f| FieldPlan {
+                name: f.name,
+                kind: f.kind,
+                hidden: spec.sensitive_fields.contains(&f.name) && !options.include_sensitive,
+                origin: options.enum_origins.contains(&f.name),
+                expand: options.expand.contains(&f.name),
+            })
+            .collect()
+    }
+}
+
+/// A stored object's members looked up in the catalogue's order. The sync writes them in that
+/// order, so each lookup is the next member; a row written before the catalogue changed is
+/// searched instead.
+struct StoredMembers<'a> {
+    text: &'a str,
+    next: json_text::Members<'a>,
+}
+
+impl<'a> StoredMembers<'a> {
+    fn new(text: &'a str) -> Self {
+        StoredMembers { text, next: json_text::members(text) }
+    }
+
+    fn get(&mut self, name: &str) -> Option<&'a str> {
+        let mut ahead = self.next.clone();
+        if let Some((key, value)) = ahead.next()
+            && key == name
+        {
+            self.next = ahead;
+            return Some(value);
+        }
+        json_text::members(self.text).find(|(key, _)| *key == name).map(|(_, value)| value)
+    }
 }
 
 /// JSON text of a string.
 fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "null".to_owned())
+    let mut out = String::with_capacity(text.len() + 2);
+    push_quoted(&mut out, text);
+    out
+}
+
+/// Appends a string as JSON text; most (ids, timestamps) need no escaping.
+fn push_quoted(out: &mut String, text: &str) {
+    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "null".to_owned()));
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    }
 }
 
 fn object(
-    spec: &'static ModelSpec,
+    out: &mut String,
+    plan: &[FieldPlan],
     options: &RenderOptions,
     row: &StoredRow,
     expanded: &HashMap<String, String>,
-) -> String {
-    let fields = stored_fields(&row.data);
-    let origins: Map<String, Value> = match (&row.enum_origins, options.enum_origins.is_empty()) {
-        (Some(o), false) => serde_json::from_str(o).unwrap_or_default(),
-        _ => Map::new(),
+) {
+    let mut fields = StoredMembers::new(&row.data);
+    let origin = |name: &str| -> Option<&str> {
+        let origins = row.enum_origins.as_deref()?;
+        json_text::members(origins).find(|(key, _)| *key == name).map(|(_, value)| value)
     };
-    let mut out = String::with_capacity(row.data.len() + 256);
     out.push_str("{\"id\":");
-    out.push_str(&quoted(&row.id));
+    push_quoted(out, &row.id);
     out.push_str(",\"remote_id\":");
-    out.push_str(&quoted(&row.remote_id));
+    push_quoted(out, &row.remote_id);
     out.push_str(",\"created_at\":");
-    out.push_str(&quoted(&iso8601(row.created_at)));
+    push_quoted(out, &iso8601(row.created_at));
     out.push_str(",\"modified_at\":");
-    out.push_str(&quoted(&iso8601(row.modified_at)));
-    let expand_id = |id: &str| expanded.get(id).cloned().unwrap_or_else(|| quoted(id));
-    for field in spec.fields {
+    push_quoted(out, &iso8601(row.modified_at));
+    let push_expanded = |out: &mut String, id: &str| match expanded.get(id) {
+        Some(text) => out.push_str(text),
+        None => push_quoted(out, id),
+    };
+    for field in plan {
         out.push_str(",\"");
         out.push_str(field.name);
         out.push_str("\":");
-        let raw = fields.get(field.name).map_or("null", |v| v.get());
-        if spec.sensitive_fields.contains(&field.name) && !options.include_sensitive {
+        let raw = fields.get(field.name).unwrap_or("null");
+        if field.hidden {
             out.push_str("null");
-        } else if let Some(origin) =
-            options.enum_origins.contains(&field.name).then(|| origins.get(field.name)).flatten()
-        {
-            out.push_str(&origin.to_string());
-        } else if options.expand.contains(&field.name) {
+        } else if let Some(origin) = field.origin.then(|| origin(field.name)).flatten() {
+            out.push_str(origin);
+        } else if field.expand {
             match (field.kind, serde_json::from_str::<Value>(raw)) {
-                (FieldKind::Ref(_), Ok(Value::String(id))) => out.push_str(&expand_id(&id)),
+                (FieldKind::Ref(_), Ok(Value::String(id))) => push_expanded(out, &id),
                 (FieldKind::RefList(_), Ok(Value::Array(ids))) => {
                     out.push('[');
                     for (n, v) in ids.iter().enumerate() {
@@ -446,7 +520,7 @@ fn object(
                             out.push(',');
                         }
                         match v {
-                            Value::String(id) => out.push_str(&expand_id(id)),
+                            Value::String(id) => push_expanded(out, id),
                             other => out.push_str(&other.to_string()),
                         }
                     }
@@ -469,11 +543,10 @@ fn object(
         (true, _) => out.push_str("[]"),
     }
     out.push('}');
-    out
 }
 
 /// A JSON answer from ready JSON text.
-fn json_text(body: String) -> Response {
+fn json_response(body: String) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

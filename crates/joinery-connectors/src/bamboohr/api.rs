@@ -27,23 +27,162 @@ fn id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Er
     }
 }
 
-/// A row of a dated table (`jobInfo`, `employmentStatus`): `GET /v1/employees/all/tables/{table}`.
+/// A value read as text when it is a string, and as nothing otherwise (null, missing, another
+/// type): BambooHR's field values are strings, and a sync should not fail over an odd one.
+/// With `numbers`, a number is read as its text too (ids).
+struct Text {
+    numbers: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Text {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.numbers.then(|| v.to_string()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.numbers.then(|| v.to_string()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.numbers.then(|| serde_json::Number::from_f64(v).map(|n| n.to_string())).flatten())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// A string field; anything else is nothing.
+fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    deserializer.deserialize_any(Text { numbers: false })
+}
+
+/// An id: a non-empty string, or a number; anything else is nothing.
+fn opt_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(deserializer.deserialize_any(Text { numbers: true })?.filter(|id| !id.is_empty()))
+}
+
+/// A row of a dated table (`jobInfo`, `employmentStatus`) for every employee
+/// (`GET /v1/employees/all/tables/{table}`): what employments take from it.
 #[derive(Debug, Deserialize)]
 pub struct DatedRow {
     #[serde(rename = "employeeId", deserialize_with = "id")]
     pub employee_id: String,
+    #[serde(default, deserialize_with = "text")]
     pub date: Option<String>,
-    #[serde(flatten)]
-    pub rest: serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "jobTitle", default, deserialize_with = "text")]
+    pub job_title: Option<String>,
+    #[serde(rename = "employmentStatus", default, deserialize_with = "text")]
+    pub employment_status: Option<String>,
 }
 
-/// A table row's id and employee, nothing else.
+/// A row of the compensation table (`GET /v1/employees/all/tables/compensation`).
 #[derive(Debug, Deserialize)]
-pub struct RowRef {
-    #[serde(deserialize_with = "id")]
-    pub id: String,
-    #[serde(rename = "employeeId", deserialize_with = "id")]
-    pub employee_id: String,
+pub struct CompensationRow {
+    #[serde(default, deserialize_with = "opt_id")]
+    pub id: Option<String>,
+    #[serde(rename = "employeeId", default, deserialize_with = "opt_id")]
+    pub employee_id: Option<String>,
+    #[serde(rename = "startDate", default, deserialize_with = "text")]
+    pub start_date: Option<String>,
+    /// `{"value": "55000.00", "currency": "USD"}`.
+    #[serde(default)]
+    pub rate: Option<serde_json::Value>,
+    #[serde(rename = "paidPer", default, deserialize_with = "text")]
+    pub paid_per: Option<String>,
+    #[serde(rename = "paySchedule", default, deserialize_with = "text")]
+    pub pay_schedule: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub exempt: Option<String>,
+}
+
+/// An employee of the custom report Joinery requests (`POST /v1/reports/custom`), keyed by the
+/// field aliases it asks for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportEmployee {
+    #[serde(default, deserialize_with = "opt_id")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub employee_number: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub last_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub preferred_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub work_email: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub home_email: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub mobile_phone: Option<String>,
+    #[serde(rename = "supervisorEId", default, deserialize_with = "text")]
+    pub supervisor_eid: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub ssn: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub gender: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub ethnicity: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub marital_status: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub hire_date: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub original_hire_date: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub termination_date: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub photo_url: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub department: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub division: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub location: Option<String>,
 }
 
 /// `GET /v1/employees/changed/tables/{table}?since=…`: every row of each changed employee.

@@ -6,12 +6,15 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
-
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 use super::{COMPANY_DOMAIN, api};
-use crate::{AccountHttp, BATCH, Coverage, JsonBatches, ReadRequest, RecordSink, RemoteRecord, RetryPolicy, SyncError};
+use crate::{
+    AccountHttp, BATCH, Coverage, Fields, JsonBatches, RawJson, ReadRequest, RecordSink, RemotePayload, RemoteRecord,
+    RetryPolicy, SyncError, SyncScratch,
+};
 
 /// In dependency order: what employees point at comes first.
 pub const MODELS: &[&str] = &[
@@ -102,7 +105,7 @@ impl Account<'_> {
 
     /// `POST /v1/reports/custom` of [`EMPLOYEE_FIELDS`], of every employee or of the ones changed
     /// since `since`, in batches as it arrives.
-    async fn employee_report(&self, since: Option<&str>) -> Result<JsonBatches<Value>, SyncError> {
+    async fn employee_report(&self, since: Option<&str>) -> Result<JsonBatches<api::ReportEmployee>, SyncError> {
         let url = self.http.url(&api::url(&self.company, "reports/custom?format=JSON&onlyCurrent=true"));
         let mut body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
         if let Some(since) = since {
@@ -195,10 +198,10 @@ pub async fn read(request: ReadRequest<'_>, sink: &RecordSink) -> Result<Coverag
             Ok(Coverage::Complete)
         }
         "hris.Employment" => match since {
-            None => employments(&account, sink).await,
+            None => employments(&account, request.scratch, sink).await,
             Some(since) => changed_employments(&account, &since, sink).await,
         },
-        "hris.Employee" => employees(&account, since.as_deref(), sink).await,
+        "hris.Employee" => employees(&account, since.as_deref(), request.scratch, sink).await,
         "hris.TimeOff" => {
             let today = time::OffsetDateTime::now_utc().date();
             let day = |offset: i64| (today + time::Duration::days(offset)).to_string();
@@ -207,7 +210,7 @@ pub async fn read(request: ReadRequest<'_>, sink: &RecordSink) -> Result<Coverag
             let response = account.send_streamed(|| account.get(&path)).await?;
             let mut batches = account.http.json_batches::<Value>(response, None, BATCH);
             while let Some(batch) = batches.next().await? {
-                sink.send(batch.iter().filter_map(time_off_record).collect()).await?;
+                sink.send(batch.into_iter().filter_map(|e| time_off_record(&e.value, e.raw)).collect()).await?;
             }
             Ok(Coverage::Complete)
         }
@@ -216,7 +219,7 @@ pub async fn read(request: ReadRequest<'_>, sink: &RecordSink) -> Result<Coverag
             let response = account.send_streamed(|| account.get("employeedependents")).await?;
             let mut batches = account.http.json_batches::<Value>(response, Some("Employee Dependents"), BATCH);
             while let Some(batch) = batches.next().await? {
-                sink.send(batch.iter().filter_map(dependent_record).collect()).await?;
+                sink.send(batch.into_iter().filter_map(|e| dependent_record(&e.value, e.raw)).collect()).await?;
             }
             Ok(Coverage::Complete)
         }
@@ -287,17 +290,18 @@ impl History {
     }
 }
 
-/// A dated table of every employee, streamed into a [`History`] of `field`.
-async fn history(account: &Account<'_>, table: &str, field: &'static str) -> Result<History, SyncError> {
+/// A dated table of every employee, streamed into a [`History`] of one of its fields.
+async fn history(
+    account: &Account<'_>,
+    table: &str,
+    field: fn(&api::DatedRow) -> Option<&str>,
+) -> Result<History, SyncError> {
     let mut rows = account.table::<api::DatedRow>(table).await?;
     let mut history = History::default();
     while let Some(batch) = rows.next().await? {
         for row in batch {
-            history.push(
-                &row.employee_id,
-                row.date.as_deref().unwrap_or_default(),
-                row.rest.get(field).and_then(Value::as_str),
-            );
+            let row = &row.value;
+            history.push(&row.employee_id, row.date.as_deref().unwrap_or_default(), field(row));
         }
     }
     Ok(history.sorted())
@@ -315,14 +319,36 @@ fn history_of(rows: &HashMap<String, Vec<Value>>, field: &str) -> History {
     history.sorted()
 }
 
+/// Each employee's compensation row ids, in the table's order: the employments read leaves them
+/// in the sync's scratch for the employees read, which would otherwise read the table again.
+type EmploymentIds = HashMap<String, Vec<String>>;
+const EMPLOYMENT_IDS: &str = "bamboohr.employment_ids";
+
 /// Employments: every compensation row, with the job title and employment status in effect.
-async fn employments(account: &Account<'_>, sink: &RecordSink) -> Result<Coverage, SyncError> {
-    let jobs = history(account, "jobInfo", "jobTitle").await?;
-    let statuses = history(account, "employmentStatus", "employmentStatus").await?;
-    let mut rows = account.table::<Value>("compensation").await?;
+async fn employments(account: &Account<'_>, scratch: &SyncScratch, sink: &RecordSink) -> Result<Coverage, SyncError> {
+    // Both histories are read at once: two answers generated and parsed side by side.
+    let (jobs, statuses) = tokio::try_join!(
+        history(account, "jobInfo", |r| r.job_title.as_deref()),
+        history(account, "employmentStatus", |r| r.employment_status.as_deref()),
+    )?;
+    let mut ids = EmploymentIds::new();
+    let mut rows = account.table::<api::CompensationRow>("compensation").await?;
     while let Some(batch) = rows.next().await? {
-        sink.send(batch.iter().filter_map(|row| employment_record(row, &jobs, &statuses)).collect()).await?;
+        let mut records = Vec::with_capacity(batch.len());
+        for row in batch {
+            if let (Some(id), Some(employee)) = (&row.value.id, &row.value.employee_id) {
+                match ids.get_mut(employee.as_str()) {
+                    Some(own) => own.push(id.clone()),
+                    None => {
+                        ids.insert(employee.clone(), vec![id.clone()]);
+                    }
+                }
+            }
+            records.extend(employment_record(&row.value, row.raw, &jobs, &statuses));
+        }
+        sink.send(records).await?;
     }
+    scratch.put(EMPLOYMENT_IDS, ids);
     Ok(Coverage::Complete)
 }
 
@@ -337,7 +363,10 @@ async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSi
     let mut complete_for: Vec<(&'static str, String)> = Vec::new();
     let mut records = Vec::new();
     for (employee, rows) in &compensation {
-        records.extend(rows.iter().filter_map(|row| employment_record(row, &jobs, &statuses)));
+        for row in rows {
+            let Ok(parsed) = api::CompensationRow::deserialize(row) else { continue };
+            records.extend(employment_record(&parsed, RawJson::of(row), &jobs, &statuses));
+        }
         complete_for.push(("employee", employee.clone()));
     }
     complete_for.extend(deleted.into_iter().map(|id| ("employee", id)));
@@ -347,7 +376,12 @@ async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSi
 
 /// Employees, from the custom report: all of them, or the ones changed since `since` plus the
 /// ids of deleted ones.
-async fn employees(account: &Account<'_>, since: Option<&str>, sink: &RecordSink) -> Result<Coverage, SyncError> {
+async fn employees(
+    account: &Account<'_>,
+    since: Option<&str>,
+    scratch: &SyncScratch,
+    sink: &RecordSink,
+) -> Result<Coverage, SyncError> {
     let lists = account.get_json("meta/lists").await?;
     let ids = |alias: &str| -> HashMap<String, String> {
         list_options(&lists, alias)
@@ -356,46 +390,53 @@ async fn employees(account: &Account<'_>, since: Option<&str>, sink: &RecordSink
             .collect()
     };
     let (departments, divisions, locations) = (ids("department"), ids("division"), ids("location"));
-    // Each employee's employments are its compensation rows.
-    let mut employments: HashMap<String, Vec<Value>> = HashMap::new();
-    match since {
-        None => {
-            let mut rows = account.table::<api::RowRef>("compensation").await?;
-            while let Some(batch) = rows.next().await? {
-                for row in batch {
-                    employments.entry(row.employee_id).or_default().push(Value::String(row.id));
+    // Each employee's employments are its compensation rows: listed by this sync's employments
+    // read, or read here.
+    let mut employments: EmploymentIds = match since {
+        None => match scratch.take::<EmploymentIds>(EMPLOYMENT_IDS) {
+            Some(ids) => ids,
+            None => {
+                let mut ids = EmploymentIds::new();
+                let mut rows = account.table::<api::CompensationRow>("compensation").await?;
+                while let Some(batch) = rows.next().await? {
+                    for row in batch {
+                        if let (Some(id), Some(employee)) = (row.value.id, row.value.employee_id) {
+                            ids.entry(employee).or_default().push(id);
+                        }
+                    }
                 }
+                ids
             }
-        }
-        Some(since) => {
-            for (employee, rows) in account.changed_table("compensation", since).await? {
-                let ids = rows.iter().filter_map(|r| r.get("id").and_then(id_text)).map(Value::String).collect();
-                employments.insert(employee, ids);
-            }
-        }
-    }
+        },
+        Some(since) => account
+            .changed_table("compensation", since)
+            .await?
+            .into_iter()
+            .map(|(employee, rows)| (employee, rows.iter().filter_map(|r| r.get("id").and_then(id_text)).collect()))
+            .collect(),
+    };
     let mut report = account.employee_report(since).await?;
     while let Some(batch) = report.next().await? {
         let records = batch
             .into_iter()
             .filter_map(|e| {
-                let mut record = employee_record(&account.company, e)?;
-                let raw = &record.remote_data[0]["data"];
-                let named = |key: &str, ids: &HashMap<String, String>| {
-                    raw.get(key).and_then(Value::as_str).and_then(|name| ids.get(name)).cloned()
+                let mut record = employee_record(&account.company, &e.value, e.raw)?;
+                let named = |name: &Option<String>, ids: &HashMap<String, String>| {
+                    name.as_deref().and_then(|name| ids.get(name)).cloned()
                 };
-                let (department, division) = (named("department", &departments), named("division", &divisions));
-                let location = named("location", &locations);
+                let department = named(&e.value.department, &departments);
+                let division = named(&e.value.division, &divisions);
+                let location = named(&e.value.location, &locations);
                 let groups: Vec<Value> = department
                     .iter()
                     .map(|d| json!(format!("department:{d}")))
                     .chain(division.iter().map(|d| json!(format!("division:{d}"))))
                     .collect();
-                record.fields.insert("groups".into(), Value::Array(groups));
-                record.fields.insert("team".into(), department.map_or(Value::Null, Value::String));
-                record.fields.insert("work_location".into(), location.map_or(Value::Null, Value::String));
+                record.fields.insert("groups", Value::Array(groups));
+                record.fields.insert("team", department.map_or(Value::Null, Value::String));
+                record.fields.insert("work_location", location.map_or(Value::Null, Value::String));
                 let own = employments.remove(&record.remote_id).unwrap_or_default();
-                record.fields.insert("employments".into(), Value::Array(own));
+                record.fields.insert("employments", Value::Array(own.into_iter().map(Value::String).collect()));
                 Some(record)
             })
             .collect();
@@ -464,18 +505,21 @@ fn balance_record(employee: &str, row: &Value) -> Option<RemoteRecord> {
             .and_then(|v| serde_json::Number::from_f64(v * hours_per_unit))
             .map_or(Value::Null, Value::Number)
     };
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("employee".into(), Value::String(employee.to_owned()));
-    f.insert("balance".into(), number("balance"));
-    f.insert("used".into(), number("usedYearToDate"));
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("employee", Value::String(employee.to_owned()));
+    f.insert("balance", number("balance"));
+    f.insert("used", number("usedYearToDate"));
     enum_field(&mut f, &mut origins, "policy_type", text(row, "name"), request_type);
     Some(RemoteRecord {
         // One balance per employee and time-off type.
         remote_id: format!("{employee}:{kind}"),
         fields: f,
         enum_origins: origins,
-        remote_data: vec![json!({ "path": format!("/api/v1/employees/{employee}/time_off/calculator"), "data": row })],
+        remote_data: vec![RemotePayload::new(
+            format!("/api/v1/employees/{employee}/time_off/calculator"),
+            RawJson::of(row),
+        )],
     })
 }
 
@@ -499,34 +543,34 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-fn option_record(option: &Value, remote_id: String, fields: Map<String, Value>) -> RemoteRecord {
+fn option_record(option: &Value, remote_id: String, fields: Fields) -> RemoteRecord {
     RemoteRecord {
         remote_id,
         fields,
-        enum_origins: Map::new(),
-        remote_data: vec![json!({ "path": "/api/v1/meta/lists", "data": option })],
+        enum_origins: Fields::new(),
+        remote_data: vec![RemotePayload::new("/api/v1/meta/lists", RawJson::of(option))],
     }
 }
 
 fn location_record(option: &Value) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("name".into(), text(option, "name"));
-    f.insert("location_type".into(), json!("WORK"));
+    let mut f = Fields::new();
+    f.insert("name", text(option, "name"));
+    f.insert("location_type", json!("WORK"));
     option_record(option, option.get("id").and_then(id_text).unwrap_or_default(), f)
 }
 
 fn team_record(option: &Value) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("name".into(), text(option, "name"));
+    let mut f = Fields::new();
+    f.insert("name", text(option, "name"));
     option_record(option, option.get("id").and_then(id_text).unwrap_or_default(), f)
 }
 
 /// Departments and divisions have an id space each, so the group's remote id names the list.
 fn group_record(list: &str, kind: &str, option: &Value) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("name".into(), text(option, "name"));
-    f.insert("type".into(), json!(kind));
-    f.insert("is_commonly_used_as_team".into(), json!(list == "department"));
+    let mut f = Fields::new();
+    f.insert("name", text(option, "name"));
+    f.insert("type", json!(kind));
+    f.insert("is_commonly_used_as_team", json!(list == "department"));
     option_record(option, format!("{list}:{}", option.get("id").and_then(id_text).unwrap_or_default()), f)
 }
 
@@ -576,28 +620,33 @@ pub fn employment_type(v: &str) -> Option<&'static str> {
 
 /// A compensation row is one employment: its pay, with the job title and employment status in
 /// effect when it started (or the earliest, for a row that predates them).
-fn employment_record(row: &Value, jobs: &History, statuses: &History) -> Option<RemoteRecord> {
-    let remote_id = row.get("id").and_then(id_text)?;
-    let employee = row.get("employeeId").and_then(id_text)?;
-    let start = row.get("startDate").and_then(Value::as_str).unwrap_or("").to_owned();
+fn employment_record(
+    row: &api::CompensationRow,
+    raw: RawJson,
+    jobs: &History,
+    statuses: &History,
+) -> Option<RemoteRecord> {
+    let remote_id = row.id.clone()?;
+    let employee = row.employee_id.clone()?;
+    let start = row.start_date.clone().unwrap_or_default();
     let value = |v: Option<&str>| v.map_or(Value::Null, |v| Value::String(v.to_owned()));
     let job_title = value(jobs.on(&employee, &start));
     let employment_status = value(statuses.on(&employee, &start));
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("employee".into(), Value::String(employee));
-    f.insert("job_title".into(), job_title);
-    let rate = row.get("rate");
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("employee", Value::String(employee));
+    f.insert("job_title", job_title);
+    let rate = row.rate.as_ref();
     let amount = rate.and_then(|r| r.get("value")).and_then(Value::as_str).and_then(|v| v.parse::<f64>().ok());
-    f.insert("pay_rate".into(), amount.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
-    enum_field(&mut f, &mut origins, "pay_period", text(row, "paidPer"), pay_period);
-    enum_field(&mut f, &mut origins, "pay_frequency", text(row, "paySchedule"), pay_frequency);
-    f.insert("pay_currency".into(), rate.and_then(|r| r.get("currency")).cloned().unwrap_or(Value::Null));
-    f.insert("pay_group".into(), Value::Null);
-    enum_field(&mut f, &mut origins, "flsa_status", text(row, "exempt"), flsa_status);
-    f.insert("effective_date".into(), Value::String(start));
+    f.insert("pay_rate", amount.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
+    enum_field(&mut f, &mut origins, "pay_period", text_of(row.paid_per.as_deref()), pay_period);
+    enum_field(&mut f, &mut origins, "pay_frequency", text_of(row.pay_schedule.as_deref()), pay_frequency);
+    f.insert("pay_currency", rate.and_then(|r| r.get("currency")).cloned().unwrap_or(Value::Null));
+    f.insert("pay_group", Value::Null);
+    enum_field(&mut f, &mut origins, "flsa_status", text_of(row.exempt.as_deref()), flsa_status);
+    f.insert("effective_date", Value::String(start));
     enum_field(&mut f, &mut origins, "employment_type", employment_status, employment_type);
-    let remote_data = vec![json!({ "path": "/api/v1/employees/all/tables/compensation", "data": row })];
+    let remote_data = vec![RemotePayload::new("/api/v1/employees/all/tables/compensation", raw)];
     Some(RemoteRecord { remote_id, fields: f, enum_origins: origins, remote_data })
 }
 
@@ -626,16 +675,16 @@ pub fn request_type(v: &str) -> Option<&'static str> {
     })
 }
 
-fn time_off_record(r: &Value) -> Option<RemoteRecord> {
+fn time_off_record(r: &Value, raw: RawJson) -> Option<RemoteRecord> {
     let remote_id = r.get("id").and_then(id_text)?;
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("employee".into(), r.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
-    f.insert("approver".into(), Value::Null);
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("employee", r.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
+    f.insert("approver", Value::Null);
     let status = r.get("status").map_or(Value::Null, |s| text(s, "status"));
     enum_field(&mut f, &mut origins, "status", status, time_off_status);
     let notes = r.get("notes");
-    f.insert("employee_note".into(), notes.map_or(Value::Null, |n| text(n, "employee")));
+    f.insert("employee_note", notes.map_or(Value::Null, |n| text(n, "employee")));
     let amount = r.get("amount");
     let unit = amount.map_or(Value::Null, |a| text(a, "unit"));
     enum_field(&mut f, &mut origins, "units", unit, |u| match u.to_ascii_lowercase().as_str() {
@@ -647,16 +696,16 @@ fn time_off_record(r: &Value) -> Option<RemoteRecord> {
         Value::String(s) => s.parse::<f64>().ok(),
         other => other.as_f64(),
     });
-    f.insert("amount".into(), value.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
+    f.insert("amount", value.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
     let kind = r.get("type").map_or(Value::Null, |t| text(t, "name"));
     enum_field(&mut f, &mut origins, "request_type", kind, request_type);
-    f.insert("start_time".into(), text(r, "start"));
-    f.insert("end_time".into(), text(r, "end"));
+    f.insert("start_time", text(r, "start"));
+    f.insert("end_time", text(r, "end"));
     Some(RemoteRecord {
         remote_id,
         fields: f,
         enum_origins: origins,
-        remote_data: vec![json!({ "path": "/api/v1/time_off/requests", "data": r })],
+        remote_data: vec![RemotePayload::new("/api/v1/time_off/requests", raw)],
     })
 }
 
@@ -669,65 +718,71 @@ pub fn relationship(v: &str) -> Option<&'static str> {
     }
 }
 
-fn dependent_record(d: &Value) -> Option<RemoteRecord> {
+fn dependent_record(d: &Value, raw: RawJson) -> Option<RemoteRecord> {
     let remote_id = d.get("id").and_then(id_text)?;
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("first_name".into(), text(d, "firstName"));
-    f.insert("middle_name".into(), text(d, "middleName"));
-    f.insert("last_name".into(), text(d, "lastName"));
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("first_name", text(d, "firstName"));
+    f.insert("middle_name", text(d, "middleName"));
+    f.insert("last_name", text(d, "lastName"));
     enum_field(&mut f, &mut origins, "relationship", text(d, "relationship"), relationship);
-    f.insert("employee".into(), d.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
-    f.insert("date_of_birth".into(), text(d, "dateOfBirth"));
+    f.insert("employee", d.get("employeeId").and_then(id_text).map_or(Value::Null, Value::String));
+    f.insert("date_of_birth", text(d, "dateOfBirth"));
     enum_field(&mut f, &mut origins, "gender", text(d, "gender"), gender);
     let phone = [text(d, "homePhone"), text(d, "workPhone")].into_iter().find(|p| !p.is_null()).unwrap_or(Value::Null);
-    f.insert("phone_number".into(), phone);
-    f.insert("home_location".into(), Value::Null);
-    f.insert("is_student".into(), text(d, "isStudent").as_str().map_or(Value::Null, |s| Value::Bool(s == "yes")));
+    f.insert("phone_number", phone);
+    f.insert("home_location", Value::Null);
+    f.insert("is_student", text(d, "isStudent").as_str().map_or(Value::Null, |s| Value::Bool(s == "yes")));
     // BambooHR returns only a masked number; it is what the provider shares.
-    f.insert("ssn".into(), text(d, "maskedSSN"));
+    f.insert("ssn", text(d, "maskedSSN"));
     Some(RemoteRecord {
         remote_id,
         fields: f,
         enum_origins: origins,
-        remote_data: vec![json!({ "path": "/api/v1/employeedependents", "data": d })],
+        remote_data: vec![RemotePayload::new("/api/v1/employeedependents", raw)],
     })
 }
 
 fn text(v: &Value, key: &str) -> Value {
-    match v.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() && s != "0000-00-00" => Value::String(s.trim().to_owned()),
+    text_of(v.get(key).and_then(Value::as_str))
+}
+
+/// A text value as the common model holds it: trimmed, and null when blank or BambooHR's empty
+/// date `0000-00-00`.
+fn text_of(v: Option<&str>) -> Value {
+    match v.map(str::trim) {
+        Some(s) if !s.is_empty() && s != "0000-00-00" => Value::String(s.to_owned()),
         _ => Value::Null,
     }
 }
 
 fn company_record(domain: &str, info: Value) -> RemoteRecord {
-    let mut fields = Map::new();
-    fields.insert("legal_name".into(), text(&info, "legalName"));
-    fields.insert("display_name".into(), text(&info, "displayName"));
-    fields.insert("eins".into(), Value::Array(Vec::new()));
+    let mut fields = Fields::new();
+    fields.insert("legal_name", text(&info, "legalName"));
+    fields.insert("display_name", text(&info, "displayName"));
+    fields.insert("eins", Value::Array(Vec::new()));
     RemoteRecord {
         // BambooHR has one company per domain; the domain is its id.
         remote_id: domain.to_owned(),
         fields,
-        enum_origins: Map::new(),
-        remote_data: vec![json!({ "path": "/api/v1/company_information", "data": info })],
+        enum_origins: Fields::new(),
+        remote_data: vec![RemotePayload::new("/api/v1/company_information", RawJson::of(&info))],
     }
 }
 
 /// BambooHR's value → Merge's enum value, keeping the original for `show_enum_origins`.
 fn enum_field(
-    fields: &mut Map<String, Value>,
-    origins: &mut Map<String, Value>,
-    name: &str,
+    fields: &mut Fields,
+    origins: &mut Fields,
+    name: &'static str,
     raw: Value,
     map: fn(&str) -> Option<&'static str>,
 ) {
     let normalized = raw.as_str().and_then(map).map_or(Value::Null, |v| Value::String(v.to_owned()));
     if !raw.is_null() {
-        origins.insert(name.into(), raw);
+        origins.insert(name, raw);
     }
-    fields.insert(name.into(), normalized);
+    fields.insert(name, normalized);
 }
 
 pub fn gender(v: &str) -> Option<&'static str> {
@@ -773,42 +828,39 @@ pub fn employment_status(v: &str) -> Option<&'static str> {
     }
 }
 
-fn employee_record(domain: &str, e: Value) -> Option<RemoteRecord> {
-    let remote_id = match e.get("id")? {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("employee_number".into(), text(&e, "employeeNumber"));
-    f.insert("company".into(), Value::String(domain.to_owned()));
-    f.insert("first_name".into(), text(&e, "firstName"));
-    f.insert("last_name".into(), text(&e, "lastName"));
-    f.insert("preferred_name".into(), text(&e, "preferredName"));
-    f.insert("display_full_name".into(), text(&e, "displayName"));
-    f.insert("groups".into(), Value::Array(Vec::new()));
-    f.insert("work_email".into(), text(&e, "workEmail"));
-    f.insert("personal_email".into(), text(&e, "homeEmail"));
-    f.insert("mobile_phone_number".into(), text(&e, "mobilePhone"));
-    f.insert("employments".into(), Value::Array(Vec::new()));
-    f.insert("manager".into(), text(&e, "supervisorEId"));
-    f.insert("ssn".into(), text(&e, "ssn"));
-    enum_field(&mut f, &mut origins, "gender", text(&e, "gender"), gender);
-    enum_field(&mut f, &mut origins, "ethnicity", text(&e, "ethnicity"), ethnicity);
-    enum_field(&mut f, &mut origins, "marital_status", text(&e, "maritalStatus"), marital_status);
-    f.insert("date_of_birth".into(), text(&e, "dateOfBirth"));
-    let original_hire = text(&e, "originalHireDate");
-    f.insert("hire_date".into(), if original_hire.is_null() { text(&e, "hireDate") } else { original_hire });
-    f.insert("start_date".into(), text(&e, "hireDate"));
-    enum_field(&mut f, &mut origins, "employment_status", text(&e, "status"), employment_status);
-    f.insert("termination_date".into(), text(&e, "terminationDate"));
-    f.insert("avatar".into(), text(&e, "photoUrl"));
+fn employee_record(domain: &str, e: &api::ReportEmployee, raw: RawJson) -> Option<RemoteRecord> {
+    let remote_id = e.id.clone()?;
+    let t = |v: &Option<String>| text_of(v.as_deref());
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("employee_number", t(&e.employee_number));
+    f.insert("company", Value::String(domain.to_owned()));
+    f.insert("first_name", t(&e.first_name));
+    f.insert("last_name", t(&e.last_name));
+    f.insert("preferred_name", t(&e.preferred_name));
+    f.insert("display_full_name", t(&e.display_name));
+    f.insert("groups", Value::Array(Vec::new()));
+    f.insert("work_email", t(&e.work_email));
+    f.insert("personal_email", t(&e.home_email));
+    f.insert("mobile_phone_number", t(&e.mobile_phone));
+    f.insert("employments", Value::Array(Vec::new()));
+    f.insert("manager", t(&e.supervisor_eid));
+    f.insert("ssn", t(&e.ssn));
+    enum_field(&mut f, &mut origins, "gender", t(&e.gender), gender);
+    enum_field(&mut f, &mut origins, "ethnicity", t(&e.ethnicity), ethnicity);
+    enum_field(&mut f, &mut origins, "marital_status", t(&e.marital_status), marital_status);
+    f.insert("date_of_birth", t(&e.date_of_birth));
+    let original_hire = t(&e.original_hire_date);
+    f.insert("hire_date", if original_hire.is_null() { t(&e.hire_date) } else { original_hire });
+    f.insert("start_date", t(&e.hire_date));
+    enum_field(&mut f, &mut origins, "employment_status", t(&e.status), employment_status);
+    f.insert("termination_date", t(&e.termination_date));
+    f.insert("avatar", t(&e.photo_url));
     Some(RemoteRecord {
         remote_id,
         fields: f,
         enum_origins: origins,
-        remote_data: vec![json!({ "path": "/api/v1/reports/custom", "data": e })],
+        remote_data: vec![RemotePayload::new("/api/v1/reports/custom", raw)],
     })
 }
 
@@ -830,7 +882,7 @@ mod tests {
     fn employees_keep_relations_as_remote_ids_and_raw_enum_values() {
         let e = json!({"id": "7", "firstName": "Ada", "supervisorEId": "3", "gender": "Female", "status": "Active",
             "terminationDate": "0000-00-00", "hireDate": "2020-01-02"});
-        let r = employee_record("acme", e).unwrap();
+        let r = employee_record("acme", &api::ReportEmployee::deserialize(&e).unwrap(), RawJson::of(&e)).unwrap();
         assert_eq!(
             (r.remote_id.as_str(), &r.fields["manager"], &r.fields["company"]),
             ("7", &json!("3"), &json!("acme"))

@@ -23,11 +23,14 @@ use std::collections::{HashMap, HashSet};
 
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::{Date, Duration};
 
 use super::{COMPANY_UUID, OAUTH, api};
-use crate::{AccountCredentials, AccountHttp, BATCH, Coverage, ReadRequest, RecordSink, RemoteRecord, SyncError};
+use crate::{
+    AccountCredentials, AccountHttp, BATCH, Coverage, Fields, RawJson, ReadRequest, RecordSink, RemotePayload,
+    RemoteRecord, SyncError,
+};
 
 /// In dependency order: what employees point at comes first.
 pub const MODELS: &[&str] = &[
@@ -451,36 +454,31 @@ fn number(value: Option<f64>) -> Value {
 
 /// Gusto's value → Merge's enum value, keeping the original for `show_enum_origins`.
 fn enum_field(
-    fields: &mut Map<String, Value>,
-    origins: &mut Map<String, Value>,
-    name: &str,
+    fields: &mut Fields,
+    origins: &mut Fields,
+    name: &'static str,
     raw: Option<&str>,
     map: impl Fn(&str) -> Option<&'static str>,
 ) {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty());
-    fields.insert(name.into(), raw.and_then(map).map_or(Value::Null, |v| Value::String(v.to_owned())));
+    fields.insert(name, raw.and_then(map).map_or(Value::Null, |v| Value::String(v.to_owned())));
     if let Some(raw) = raw {
-        origins.insert(name.into(), Value::String(raw.to_owned()));
+        origins.insert(name, Value::String(raw.to_owned()));
     }
 }
 
-fn record(
-    remote_id: String,
-    fields: Map<String, Value>,
-    origins: Map<String, Value>,
-    path: &str,
-    data: Value,
-) -> RemoteRecord {
-    RemoteRecord { remote_id, fields, enum_origins: origins, remote_data: vec![json!({ "path": path, "data": data })] }
+fn record(remote_id: String, fields: Fields, origins: Fields, path: &str, data: Value) -> RemoteRecord {
+    let remote_data = vec![RemotePayload::new(path.to_owned(), RawJson::of(&data))];
+    RemoteRecord { remote_id, fields, enum_origins: origins, remote_data }
 }
 
 fn company_record(uuid: &str, company: &api::Company, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("legal_name".into(), text(company.name.as_deref()));
-    f.insert("display_name".into(), text(company.trade_name.as_deref().or(company.name.as_deref())));
+    let mut f = Fields::new();
+    f.insert("legal_name", text(company.name.as_deref()));
+    f.insert("display_name", text(company.trade_name.as_deref().or(company.name.as_deref())));
     let eins: Vec<Value> = company.ein.iter().filter(|e| !e.trim().is_empty()).map(|e| json!(e.trim())).collect();
-    f.insert("eins".into(), Value::Array(eins));
-    record(uuid.to_owned(), f, Map::new(), &format!("/v1/companies/{uuid}"), raw)
+    f.insert("eins", Value::Array(eins));
+    record(uuid.to_owned(), f, Fields::new(), &format!("/v1/companies/{uuid}"), raw)
 }
 
 /// ISO 3166-1 alpha-2 for Gusto's country (`USA`, its default).
@@ -493,40 +491,40 @@ pub fn country(v: &str) -> Option<&'static str> {
 }
 
 fn location_record(path: &str, l: &api::Location, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
-    let mut origins = Map::new();
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
     // Gusto's locations are addresses without a name.
-    f.insert("name".into(), Value::Null);
-    f.insert("phone_number".into(), text(l.phone_number.as_deref()));
-    f.insert("street_1".into(), text(l.street_1.as_deref()));
-    f.insert("street_2".into(), text(l.street_2.as_deref()));
-    f.insert("city".into(), text(l.city.as_deref()));
-    f.insert("state".into(), text(l.state.as_deref()));
-    f.insert("zip_code".into(), text(l.zip.as_deref()));
+    f.insert("name", Value::Null);
+    f.insert("phone_number", text(l.phone_number.as_deref()));
+    f.insert("street_1", text(l.street_1.as_deref()));
+    f.insert("street_2", text(l.street_2.as_deref()));
+    f.insert("city", text(l.city.as_deref()));
+    f.insert("state", text(l.state.as_deref()));
+    f.insert("zip_code", text(l.zip.as_deref()));
     enum_field(&mut f, &mut origins, "country", l.country.as_deref(), country);
-    f.insert("location_type".into(), json!("WORK"));
+    f.insert("location_type", json!("WORK"));
     record(l.uuid.clone(), f, origins, path, raw)
 }
 
 fn department_record(path: &str, group: bool, d: &api::Department, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("name".into(), text(d.title.as_deref()));
+    let mut f = Fields::new();
+    f.insert("name", text(d.title.as_deref()));
     if group {
-        f.insert("parent_group".into(), Value::Null);
-        f.insert("type".into(), json!("DEPARTMENT"));
-        f.insert("is_commonly_used_as_team".into(), json!(true));
+        f.insert("parent_group", Value::Null);
+        f.insert("type", json!("DEPARTMENT"));
+        f.insert("is_commonly_used_as_team", json!(true));
     } else {
-        f.insert("parent_team".into(), Value::Null);
+        f.insert("parent_team", Value::Null);
     }
-    record(d.uuid.clone(), f, Map::new(), path, raw)
+    record(d.uuid.clone(), f, Fields::new(), path, raw)
 }
 
 fn pay_group_record(path: &str, s: &api::PaySchedule, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
+    let mut f = Fields::new();
     let name =
         [&s.custom_name, &s.name, &s.frequency].into_iter().find_map(|n| n.as_deref().filter(|n| !n.trim().is_empty()));
-    f.insert("pay_group_name".into(), text(name));
-    record(s.uuid.clone(), f, Map::new(), path, raw)
+    f.insert("pay_group_name", text(name));
+    record(s.uuid.clone(), f, Fields::new(), path, raw)
 }
 
 pub fn employment_type(v: &str) -> Option<&'static str> {
@@ -612,18 +610,18 @@ fn employment_records(path: &str, e: &api::Employee, schedules: &Schedules, raw:
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         for (c, compensation) in job.compensations.iter().enumerate() {
-            let mut f = Map::new();
-            let mut origins = Map::new();
-            f.insert("employee".into(), json!(e.uuid));
-            f.insert("job_title".into(), text(job.title.as_deref()));
-            f.insert("pay_rate".into(), number(compensation.rate));
+            let mut f = Fields::new();
+            let mut origins = Fields::new();
+            f.insert("employee", json!(e.uuid));
+            f.insert("job_title", text(job.title.as_deref()));
+            f.insert("pay_rate", number(compensation.rate));
             let unit = compensation.payment_unit.as_deref();
             enum_field(&mut f, &mut origins, "pay_period", unit, |u| pay_period(u, frequency));
             enum_field(&mut f, &mut origins, "pay_frequency", frequency, pay_frequency);
-            f.insert("pay_currency".into(), json!("USD"));
-            f.insert("pay_group".into(), text(schedule));
+            f.insert("pay_currency", json!("USD"));
+            f.insert("pay_group", text(schedule));
             enum_field(&mut f, &mut origins, "flsa_status", compensation.flsa_status.as_deref(), flsa_status);
-            f.insert("effective_date".into(), text(compensation.effective_date.as_deref()));
+            f.insert("effective_date", text(compensation.effective_date.as_deref()));
             enum_field(
                 &mut f,
                 &mut origins,
@@ -658,8 +656,8 @@ fn employment_status(e: &api::Employee, today: &str) -> (Option<&'static str>, O
 }
 
 fn employee_record(path: &str, company: &str, e: &api::Employee, schedules: &Schedules, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
-    let mut origins = Map::new();
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
     let first = text(e.first_name.as_deref());
     let last = text(e.last_name.as_deref());
     let shown_first = e.preferred_first_name.as_deref().filter(|p| !p.trim().is_empty()).or(e.first_name.as_deref());
@@ -670,41 +668,38 @@ fn employee_record(path: &str, company: &str, e: &api::Employee, schedules: &Sch
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    f.insert("employee_number".into(), text(e.employee_code.as_deref()));
-    f.insert("company".into(), json!(e.company_uuid.as_deref().unwrap_or(company)));
-    f.insert("first_name".into(), first);
-    f.insert("last_name".into(), last);
-    f.insert("preferred_name".into(), text(e.preferred_first_name.as_deref()));
-    f.insert("display_full_name".into(), text(Some(display.as_str())));
-    f.insert("username".into(), Value::Null);
+    f.insert("employee_number", text(e.employee_code.as_deref()));
+    f.insert("company", json!(e.company_uuid.as_deref().unwrap_or(company)));
+    f.insert("first_name", first);
+    f.insert("last_name", last);
+    f.insert("preferred_name", text(e.preferred_first_name.as_deref()));
+    f.insert("display_full_name", text(Some(display.as_str())));
+    f.insert("username", Value::Null);
     let department = text(e.department_uuid.as_deref());
-    f.insert("groups".into(), Value::Array(department.as_str().map(|d| json!(d)).into_iter().collect()));
-    f.insert("work_email".into(), text(e.work_email.as_deref()));
-    f.insert("personal_email".into(), text(e.email.as_deref()));
-    f.insert("mobile_phone_number".into(), text(e.phone.as_deref()));
+    f.insert("groups", Value::Array(department.as_str().map(|d| json!(d)).into_iter().collect()));
+    f.insert("work_email", text(e.work_email.as_deref()));
+    f.insert("personal_email", text(e.email.as_deref()));
+    f.insert("mobile_phone_number", text(e.phone.as_deref()));
     let employments: Vec<Value> = e.jobs.iter().flat_map(|j| &j.compensations).map(|c| json!(c.uuid)).collect();
-    f.insert("employments".into(), Value::Array(employments));
-    f.insert("home_location".into(), Value::Null);
-    f.insert("work_location".into(), text(primary_job(e).and_then(|j| j.location_uuid.as_deref())));
-    f.insert("manager".into(), text(e.manager_uuid.as_deref()));
-    f.insert("team".into(), department);
-    f.insert("pay_group".into(), text(schedules.of(e, current_unit(e))));
-    f.insert("ssn".into(), text(e.ssn.as_deref()));
-    f.insert("date_of_birth".into(), text(e.date_of_birth.as_deref()));
+    f.insert("employments", Value::Array(employments));
+    f.insert("home_location", Value::Null);
+    f.insert("work_location", text(primary_job(e).and_then(|j| j.location_uuid.as_deref())));
+    f.insert("manager", text(e.manager_uuid.as_deref()));
+    f.insert("team", department);
+    f.insert("pay_group", text(schedules.of(e, current_unit(e))));
+    f.insert("ssn", text(e.ssn.as_deref()));
+    f.insert("date_of_birth", text(e.date_of_birth.as_deref()));
     let hires = e.jobs.iter().filter_map(|j| j.hire_date.as_deref());
-    f.insert("hire_date".into(), text(hires.min().or(e.hired_at.as_deref())));
-    f.insert("start_date".into(), text(primary_job(e).and_then(|j| j.hire_date.as_deref()).or(e.hired_at.as_deref())));
+    f.insert("hire_date", text(hires.min().or(e.hired_at.as_deref())));
+    f.insert("start_date", text(primary_job(e).and_then(|j| j.hire_date.as_deref()).or(e.hired_at.as_deref())));
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let (status, origin) = employment_status(e, &today);
-    f.insert("employment_status".into(), status.map_or(Value::Null, |s| json!(s)));
+    f.insert("employment_status", status.map_or(Value::Null, |s| json!(s)));
     if let Some(origin) = origin {
-        origins.insert("employment_status".into(), Value::String(origin));
+        origins.insert("employment_status", Value::String(origin));
     }
-    f.insert(
-        "termination_date".into(),
-        if e.terminated == Some(true) { text(termination_date(e)) } else { Value::Null },
-    );
-    f.insert("avatar".into(), Value::Null);
+    f.insert("termination_date", if e.terminated == Some(true) { text(termination_date(e)) } else { Value::Null });
+    f.insert("avatar", Value::Null);
     record(e.uuid.clone(), f, origins, path, raw)
 }
 
@@ -717,15 +712,15 @@ pub fn account_type(v: &str) -> Option<&'static str> {
 }
 
 fn bank_record(path: &str, employee: &str, b: &api::BankAccount, raw: Value) -> RemoteRecord {
-    let mut f = Map::new();
-    let mut origins = Map::new();
-    f.insert("employee".into(), json!(b.employee_uuid.as_deref().unwrap_or(employee)));
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
+    f.insert("employee", json!(b.employee_uuid.as_deref().unwrap_or(employee)));
     // Gusto shares the account number masked (`XXXX1207`): that is what it holds.
-    f.insert("account_number".into(), text(b.hidden_account_number.as_deref()));
-    f.insert("routing_number".into(), text(b.routing_number.as_deref()));
-    f.insert("bank_name".into(), text(b.name.as_deref()));
+    f.insert("account_number", text(b.hidden_account_number.as_deref()));
+    f.insert("routing_number", text(b.routing_number.as_deref()));
+    f.insert("bank_name", text(b.name.as_deref()));
     enum_field(&mut f, &mut origins, "account_type", b.account_type.as_deref(), account_type);
-    f.insert("remote_created_at".into(), Value::Null);
+    f.insert("remote_created_at", Value::Null);
     record(b.uuid.clone(), f, origins, path, raw)
 }
 
@@ -761,18 +756,18 @@ pub fn run_type(p: &api::Payroll) -> (Option<&'static str>, String) {
 
 fn payroll_record(path: &str, p: &api::Payroll, today: Date, raw: Value) -> Option<RemoteRecord> {
     let id = p.id()?.to_owned();
-    let mut f = Map::new();
-    let mut origins = Map::new();
+    let mut f = Fields::new();
+    let mut origins = Fields::new();
     let processed = p.processed == Some(true);
-    f.insert("run_state".into(), json!(run_state(processed, p.check_date.as_deref(), today)));
-    origins.insert("run_state".into(), json!(if processed { "processed" } else { "unprocessed" }));
+    f.insert("run_state", json!(run_state(processed, p.check_date.as_deref(), today)));
+    origins.insert("run_state", json!(if processed { "processed" } else { "unprocessed" }));
     let (kind, raw_kind) = run_type(p);
-    f.insert("run_type".into(), kind.map_or(Value::Null, |k| json!(k)));
-    origins.insert("run_type".into(), json!(raw_kind));
+    f.insert("run_type", kind.map_or(Value::Null, |k| json!(k)));
+    origins.insert("run_type", json!(raw_kind));
     let period = p.pay_period.as_ref();
-    f.insert("start_date".into(), text(period.and_then(|p| p.start_date.as_deref())));
-    f.insert("end_date".into(), text(period.and_then(|p| p.end_date.as_deref())));
-    f.insert("check_date".into(), text(p.check_date.as_deref()));
+    f.insert("start_date", text(period.and_then(|p| p.start_date.as_deref())));
+    f.insert("end_date", text(period.and_then(|p| p.end_date.as_deref())));
+    f.insert("check_date", text(p.check_date.as_deref()));
     Some(record(id, f, origins, path, raw))
 }
 
@@ -798,15 +793,15 @@ fn employee_payroll_run_record(
     c: &api::EmployeeCompensation,
     raw: &Value,
 ) -> RemoteRecord {
-    let mut f = Map::new();
-    f.insert("employee".into(), json!(c.employee_uuid));
-    f.insert("payroll_run".into(), json!(payroll_id));
-    f.insert("gross_pay".into(), number(c.gross_pay));
-    f.insert("net_pay".into(), number(c.net_pay));
+    let mut f = Fields::new();
+    f.insert("employee", json!(c.employee_uuid));
+    f.insert("payroll_run", json!(payroll_id));
+    f.insert("gross_pay", number(c.gross_pay));
+    f.insert("net_pay", number(c.net_pay));
     let period = payroll.pay_period.as_ref();
-    f.insert("start_date".into(), text(period.and_then(|p| p.start_date.as_deref())));
-    f.insert("end_date".into(), text(period.and_then(|p| p.end_date.as_deref())));
-    f.insert("check_date".into(), text(payroll.check_date.as_deref()));
+    f.insert("start_date", text(period.and_then(|p| p.start_date.as_deref())));
+    f.insert("end_date", text(period.and_then(|p| p.end_date.as_deref())));
+    f.insert("check_date", text(payroll.check_date.as_deref()));
     let earning = |amount: Option<f64>, kind: Option<&'static str>| json!({ "employee_payroll_run": null, "amount": number(amount), "type": kind });
     let earnings: Vec<Value> = c
         .hourly_compensations
@@ -821,7 +816,7 @@ fn employee_payroll_run_record(
                 .map(|r| earning(r.amount, Some("REIMBURSEMENT"))),
         )
         .collect();
-    f.insert("earnings".into(), Value::Array(earnings));
+    f.insert("earnings", Value::Array(earnings));
     let deductions: Vec<Value> = c
         .deductions
         .iter()
@@ -842,7 +837,7 @@ fn employee_payroll_run_record(
             })
         }))
         .collect();
-    f.insert("deductions".into(), Value::Array(deductions));
+    f.insert("deductions", Value::Array(deductions));
     let taxes: Vec<Value> = c
         .taxes
         .iter()
@@ -855,9 +850,9 @@ fn employee_payroll_run_record(
             })
         })
         .collect();
-    f.insert("taxes".into(), Value::Array(taxes));
+    f.insert("taxes", Value::Array(taxes));
     // One employee's pay per payroll.
-    record(format!("{payroll_id}:{}", c.employee_uuid), f, Map::new(), path, raw.clone())
+    record(format!("{payroll_id}:{}", c.employee_uuid), f, Fields::new(), path, raw.clone())
 }
 
 #[cfg(test)]
@@ -947,6 +942,6 @@ mod tests {
             (&second.fields["employment_type"], &second.fields["pay_frequency"]),
             (&json!("PART_TIME"), &json!("MONTHLY"))
         );
-        assert_eq!(second.remote_data[0]["data"]["uuid"], "k2");
+        assert_eq!(second.remote_data[0].data.value()["uuid"], "k2");
     }
 }

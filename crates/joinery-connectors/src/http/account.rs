@@ -364,11 +364,12 @@ pub(crate) fn bad_json(name: &str, status: u16, error: &serde_json::Error) -> Sy
         serde_json::error::Category::Eof => "truncated JSON",
         serde_json::error::Category::Syntax | serde_json::error::Category::Io => "invalid JSON",
     };
-    SyncError::Protocol(format!(
-        "{name} answered HTTP {status} with {what} (line {}, column {}).",
-        error.line(),
-        error.column()
-    ))
+    bad_json_at(name, status, what, error.line(), error.column())
+}
+
+/// [`bad_json`] with what is wrong (`invalid JSON`, …) and where, found by other means.
+pub(crate) fn bad_json_at(name: &str, status: u16, what: &str, line: usize, column: usize) -> SyncError {
+    SyncError::Protocol(format!("{name} answered HTTP {status} with {what} (line {line}, column {column})."))
 }
 
 fn is_retryable(status: StatusCode) -> bool {

@@ -18,7 +18,7 @@ use crate::{LinkError, ProblemType};
 
 // The crate root re-exports these. Until it names them all, the ones only reachable from here
 // (`refresh_grant`, `VirtualClock`) would warn as unused: hence the `allow`s, to drop then.
-pub(crate) use account::bad_json;
+pub(crate) use account::bad_json_at;
 #[allow(unused_imports)]
 pub use account::{AccountHttp, RetryPolicy, SyncError};
 #[allow(unused_imports)]
