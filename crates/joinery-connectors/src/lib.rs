@@ -22,7 +22,8 @@ use joinery_domain::integrations::Integration;
 
 pub use credentials::{AccountCredentials, CredentialStore, Credentials};
 pub use http::{
-    AccountHttp, Clock, ProviderHttp, ProviderSettings, RetryPolicy, SyncError, TokioClock, VirtualClock, refresh_grant,
+    AccountHttp, Clock, ProviderHttp, ProviderSettings, RateLimit, RetryPolicy, SyncError, TokioClock, VirtualClock,
+    refresh_grant,
 };
 pub use oauth::OAuthSpec;
 pub use record::{Fields, RawJson, RemotePayload, RemoteRecord, SyncScratch};

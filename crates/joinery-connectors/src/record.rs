@@ -20,8 +20,9 @@ pub struct RemoteRecord {
     pub remote_data: Vec<RemotePayload>,
 }
 
-/// Field values by name, in the order they were set. A model has a few dozen fields at most, so
-/// a list beats a map, and the names are the catalogue's (`&'static str`), never allocated.
+/// Field values by name. A model has a few dozen fields at most, so a list beats a map, and the
+/// names are the catalogue's (`&'static str`), never allocated. Setting a field again replaces
+/// it: the last value set wins.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields(Vec<(&'static str, Value)>);
 
@@ -32,24 +33,28 @@ impl Fields {
         Fields(Vec::with_capacity(24))
     }
 
-    /// Sets a field, replacing its earlier value (keeping its place).
+    /// Sets a field (a later value of the same field replaces it; setting is a push, the
+    /// lookups find the last one).
     pub fn insert(&mut self, name: &'static str, value: Value) {
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, slot)) => *slot = value,
-            None => self.0.push((name, value)),
-        }
+        self.0.push((name, value));
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.0.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
+    /// Each field once, with its last value, in the order fields were first set.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        self.0.iter().map(|(n, v)| (*n, v))
+        self.0.iter().enumerate().filter_map(|(i, (name, first))| {
+            if self.0[..i].iter().any(|(n, _)| n == name) {
+                return None;
+            }
+            Some((*name, self.0[i + 1..].iter().rev().find(|(n, _)| n == name).map_or(first, |(_, v)| v)))
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.iter().count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -96,6 +101,11 @@ impl RawJson {
     /// bytes).
     pub(crate) fn checked(text: String) -> RawJson {
         RawJson(text.into_boxed_str())
+    }
+
+    /// `null`.
+    pub fn null() -> RawJson {
+        RawJson(Box::from("null"))
     }
 
     pub fn get(&self) -> &str {
@@ -149,6 +159,7 @@ mod tests {
         f.insert("b", json!(2));
         f.insert("a", json!(3));
         assert_eq!(f.iter().collect::<Vec<_>>(), vec![("a", &json!(3)), ("b", &json!(2))]);
+        assert_eq!((f["a"].clone(), f.len()), (json!(3), 2));
         assert_eq!(f["missing"], Value::Null);
     }
 

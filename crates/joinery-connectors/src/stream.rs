@@ -24,15 +24,16 @@ pub struct Element<T> {
     pub raw: RawJson,
 }
 
-/// Batches of the elements of one JSON array in a response body; see [`AccountHttp::json_batches`].
-pub struct JsonBatches<T> {
-    rx: mpsc::Receiver<Vec<Element<T>>>,
+/// Batches of the elements of one JSON array in a response body, as `I`: [`Element`]s
+/// ([`AccountHttp::json_batches`]) or parsed values alone ([`AccountHttp::json_values`]).
+pub struct JsonBatches<I> {
+    rx: mpsc::Receiver<Vec<I>>,
     parser: Option<JoinHandle<Result<(), SyncError>>>,
 }
 
-impl<T> JsonBatches<T> {
+impl<I> JsonBatches<I> {
     /// The next batch, `None` once the array ended and the body was valid to its end.
-    pub async fn next(&mut self) -> Result<Option<Vec<Element<T>>>, SyncError> {
+    pub async fn next(&mut self) -> Result<Option<Vec<I>>, SyncError> {
         if let Some(batch) = self.rx.recv().await {
             return Ok(Some(batch));
         }
@@ -57,15 +58,40 @@ impl<T> Drop for JsonBatches<T> {
 
 impl AccountHttp {
     /// Streams the elements of the JSON array at `member` of the body's top-level object (or the
-    /// body itself when `member` is None) in batches of `batch` elements. A missing or `null`
-    /// member is an empty array. Errors are reported like [`AccountHttp::json`]'s: the position
-    /// of bad JSON, never its content.
+    /// body itself when `member` is None) in batches of `batch` elements, each with its JSON
+    /// text (what records keep as `remote_data`). A missing or `null` member is an empty array.
+    /// Errors are reported like [`AccountHttp::json`]'s: the position of bad JSON, never its
+    /// content.
     pub fn json_batches<T: DeserializeOwned + Send + 'static>(
+        &self,
+        response: reqwest::Response,
+        member: Option<&'static str>,
+        batch: usize,
+    ) -> JsonBatches<Element<T>> {
+        self.stream(response, member, batch, |value, raw| Element { value, raw: raw.unwrap_or_else(RawJson::null) })
+    }
+
+    /// [`json_batches`](Self::json_batches) without the elements' text, for answers that only
+    /// feed other records (nothing of them is kept).
+    pub fn json_values<T: DeserializeOwned + Send + 'static>(
+        &self,
+        response: reqwest::Response,
+        member: Option<&'static str>,
+        batch: usize,
+    ) -> JsonBatches<T> {
+        self.stream(response, member, batch, |value, _| value)
+    }
+
+    /// The parser task: `item` makes what is sent of each element's value and text (the text is
+    /// copied only when `item` is a function that takes it, see [`Keep`]).
+    fn stream<T: DeserializeOwned + Send + 'static, I: Keep<T> + Send + 'static>(
         &self,
         mut response: reqwest::Response,
         member: Option<&'static str>,
         batch: usize,
-    ) -> JsonBatches<T> {
+        item: fn(T, Option<RawJson>) -> I,
+    ) -> JsonBatches<I> {
+        let keep_raw = I::KEEPS_TEXT;
         let (tx, rx) = mpsc::channel(2);
         let name = self.name();
         let status = response.status().as_u16();
@@ -96,13 +122,18 @@ impl AccountHttp {
                         };
                         bad(Bad { what, line, column })
                     })?;
-                    let text = if found.whitespace { json_text::minify(bytes) } else { bytes.to_vec() };
-                    // serde_json just parsed these bytes (from valid UTF-8 JSON), so this holds.
-                    let Ok(text) = String::from_utf8(text) else {
-                        let (line, column) = splitter.line_column(found.range.start);
-                        return Err(bad(Bad { what: SYNTAX, line, column }));
+                    let raw = if keep_raw {
+                        let text = if found.whitespace { json_text::minify(bytes) } else { bytes.to_vec() };
+                        // serde_json just parsed these bytes (from valid UTF-8 JSON), so this holds.
+                        let Ok(text) = String::from_utf8(text) else {
+                            let (line, column) = splitter.line_column(found.range.start);
+                            return Err(bad(Bad { what: SYNTAX, line, column }));
+                        };
+                        Some(RawJson::checked(text))
+                    } else {
+                        None
                     };
-                    elements.push(Element { value, raw: RawJson::checked(text) });
+                    elements.push(item(value, raw));
                     if elements.len() >= batch && tx.send(std::mem::take(&mut elements)).await.is_err() {
                         // The reader went away: nothing more to do.
                         return Ok(());
@@ -118,6 +149,19 @@ impl AccountHttp {
         });
         JsonBatches { rx, parser: Some(parser) }
     }
+}
+
+/// Whether a stream's items keep their elements' text.
+pub trait Keep<T> {
+    const KEEPS_TEXT: bool;
+}
+
+impl<T> Keep<T> for Element<T> {
+    const KEEPS_TEXT: bool = true;
+}
+
+impl<T: DeserializeOwned> Keep<T> for T {
+    const KEEPS_TEXT: bool = false;
 }
 
 const DATA: &str = "JSON of an unexpected shape";

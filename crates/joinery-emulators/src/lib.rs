@@ -334,7 +334,8 @@ where
         type Item = Result<axum::body::Bytes, std::convert::Infallible>;
         fn next(&mut self) -> Option<Self::Item> {
             const CHUNK: usize = 64 * 1024;
-            let mut chunk = self.head.take().unwrap_or_default();
+            let mut chunk = String::with_capacity(CHUNK + 4096);
+            chunk.push_str(&self.head.take().unwrap_or_default());
             while chunk.len() < CHUNK {
                 match self.items.next() {
                     Some(item) => chunk.push_str(&item),

@@ -63,7 +63,15 @@ impl Storage {
             .await?
             .rows_affected()
         });
+        if inserted == 1 {
+            self.jobs_queued.notify_one();
+        }
         Ok((inserted == 1).then_some(id))
+    }
+
+    /// Resolves when this process queued a job since the last call (or queues one meanwhile).
+    pub async fn job_queued(&self) {
+        self.jobs_queued.notified().await;
     }
 
     /// Claims the next due job, or one whose lease lapsed, for `worker` until `lease_until`.

@@ -29,7 +29,7 @@ pub use linked_accounts::{
     NewPublicToken, OAuthAttempt, PublicTokenRecord, status,
 };
 pub use organizations::{ApiKeyRecord, Organization};
-pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredHash, StoredRow};
+pub use rows::{RowFilter, RowPosition, RowQuery, RowWrite, StoredHash, StoredHashes, StoredRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -98,6 +98,9 @@ impl Default for StorageOptions {
 pub struct Storage {
     backend: Backend,
     link_tokens: group_commit::GroupCommit<link_tokens::LinkTokenRow>,
+    /// Signalled when this process queues a sync job, so its worker starts it at once instead of
+    /// at its next poll (workers of other processes still poll).
+    jobs_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Storage {
@@ -168,7 +171,7 @@ impl Storage {
 
     fn new(backend: Backend) -> Self {
         let link_tokens = group_commit::GroupCommit::spawn(link_tokens::LinkTokenSink { backend: backend.clone() });
-        Self { backend, link_tokens }
+        Self { backend, link_tokens, jobs_queued: Default::default() }
     }
 
     pub fn kind(&self) -> BackendKind {

@@ -9,12 +9,11 @@
 mod normalize;
 pub mod worker;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use joinery_connectors::{
     AccountCredentials, AccountHttp, BoxFuture, Connector, Coverage, CredentialStore, Credentials, ProviderHttp,
-    ReadRequest, RecordSink, SyncError, SyncScratch,
+    RateLimit, ReadRequest, RecordSink, SyncError, SyncScratch,
 };
 use joinery_domain::crypto::{Keyring, context};
 use joinery_domain::models;
@@ -25,8 +24,9 @@ use uuid::Uuid;
 
 pub use normalize::Normalizer;
 
-/// Requests per second a sync makes against one linked account's provider.
-const ACCOUNT_RATE: f64 = 20.0;
+/// Requests a sync makes against one linked account's provider: 20 a second, up to 5 at once
+/// after a pause (so the few requests of small models do not wait on each other).
+const ACCOUNT_RATE: RateLimit = RateLimit { per_second: 20.0, burst: 5 };
 
 /// What a sync needs.
 pub struct Syncer {
@@ -177,17 +177,23 @@ impl Syncer {
         // read the live ones not seen are gone.
         // A change read brings few rows and marks deletions by other means: the write's own
         // hash guard is enough, and reading every stored hash would cost more than the sync.
+        // Loaded while the connector's first requests are under way.
         let preloaded = read.since.is_none();
-        let stored = if preloaded {
-            self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?
-        } else {
-            Default::default()
+        let stored = {
+            let (storage, account_id) = (self.storage.clone(), account.id);
+            tokio::spawn(async move {
+                if preloaded { storage.stored_hashes(account_id, spec.model_id).await } else { Ok(Default::default()) }
+            })
         };
         // Normalizing runs as its own task, and the database writes as another: reading and
         // mapping one batch, normalizing the next and writing the one before proceed side by side.
         let writing = {
             let (storage, normalizer) = (self.storage.clone(), Normalizer::new(account.id, spec, scopes));
             tokio::spawn(async move {
+                let mut stored = stored
+                    .await
+                    .map_err(|e| SyncFailure::Transient(format!("reading the stored rows failed: {e}")))?
+                    .map_err(transient)?;
                 let (to_writer, mut rows_in) =
                     tokio::sync::mpsc::channel::<Vec<joinery_storage::RowWrite>>(WRITE_AHEAD);
                 let writer = tokio::spawn(async move {
@@ -197,17 +203,20 @@ impl Syncer {
                     }
                     Ok::<_, SyncFailure>(written)
                 });
-                // Ids as 16 bytes, not text: this set holds every row of the model.
-                let mut seen: HashSet<u128> = HashSet::new();
+                // A full read takes each row it brings out of the stored ones, so what is left at the
+                // end was not seen; a read of changes (nothing preloaded) notes what it brought.
+                let mut seen: foldhash::HashSet<u128> = Default::default();
                 let mut pending = Vec::with_capacity(WRITE_BATCH);
                 loop {
                     let batch = batches.recv().await;
                     let done = batch.is_none();
                     for record in batch.iter().flatten() {
-                        let row = normalizer.row(record);
-                        let Ok(id) = Uuid::parse_str(&row.id) else { continue };
-                        seen.insert(id.as_u128());
-                        let unchanged = stored.get(&id).is_some_and(|s| !s.deleted && s.hash == row.content_hash);
+                        let (id, row) = normalizer.row(record);
+                        let before = if preloaded { stored.remove(&id) } else { None };
+                        if !preloaded {
+                            seen.insert(id.as_u128());
+                        }
+                        let unchanged = before.is_some_and(|s| !s.deleted && s.hash == row.content_hash);
                         if !unchanged {
                             pending.push(row);
                         }
@@ -229,12 +238,13 @@ impl Syncer {
                 drop(to_writer);
                 let written =
                     writer.await.map_err(|e| SyncFailure::Transient(format!("writing the rows failed: {e}")))??;
-                Ok::<_, SyncFailure>((seen, stored, written))
+                let seen = if preloaded { Seen::AllBut(stored) } else { Seen::Only(seen) };
+                Ok::<_, SyncFailure>((seen, written))
             })
         };
         let coverage = reading.await;
         // A failed write stops the read (its sink closes): the write's error is the cause.
-        let (seen, stored, written) =
+        let (seen, written) =
             writing.await.map_err(|e| SyncFailure::Transient(format!("writing the rows failed: {e}")))??;
         let coverage = coverage.map_err(|e| match e {
             SyncError::Unauthorized(reason) => SyncFailure::Relink(reason),
@@ -244,13 +254,16 @@ impl Syncer {
         let gone = match coverage {
             // Everything was read: what is stored but was not seen is gone at the provider.
             // (A connector may read everything even when asked for changes.)
-            Coverage::Complete => if preloaded {
-                stored
-            } else {
-                self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?
+            Coverage::Complete => match seen {
+                Seen::AllBut(unseen) => unseen,
+                Seen::Only(seen) => {
+                    let mut stored = self.storage.stored_hashes(account.id, spec.model_id).await.map_err(transient)?;
+                    stored.retain(|id, _| !seen.contains(&id.as_u128()));
+                    stored
+                }
             }
             .into_iter()
-            .filter(|(id, s)| !s.deleted && !seen.contains(&id.as_u128()))
+            .filter(|(_, s)| !s.deleted)
             .map(|(id, _)| id.to_string())
             .collect(),
             Coverage::Changes { deleted, complete_for } => {
@@ -273,7 +286,7 @@ impl Syncer {
                         .live_row_ids_related(account.id, spec.model_id, field, &related)
                         .await
                         .map_err(transient)?;
-                    gone.extend(stored.into_iter().filter(|id| !was_seen(&seen, id)));
+                    gone.extend(stored.into_iter().filter(|id| !seen.contains(id)));
                 }
                 gone
             }
@@ -283,8 +296,22 @@ impl Syncer {
     }
 }
 
-fn was_seen(seen: &HashSet<u128>, id: &str) -> bool {
-    Uuid::parse_str(id).is_ok_and(|id| seen.contains(&id.as_u128()))
+/// The rows a read brought.
+enum Seen {
+    /// Every stored row but these (a full read took each row it brought out of them).
+    AllBut(joinery_storage::StoredHashes),
+    /// Only these (a read of changes), as 16-byte ids.
+    Only(foldhash::HashSet<u128>),
+}
+
+impl Seen {
+    fn contains(&self, id: &str) -> bool {
+        let Ok(id) = Uuid::parse_str(id) else { return false };
+        match self {
+            Seen::AllBut(unseen) => !unseen.contains_key(&id),
+            Seen::Only(seen) => seen.contains(&id.as_u128()),
+        }
+    }
 }
 
 /// One model read of a sync.

@@ -18,11 +18,25 @@ use uuid::Uuid;
 /// compare as text; anything unreadable is null.
 pub fn datetime(value: &Value) -> Value {
     let Some(text) = value.as_str().map(str::trim) else { return Value::Null };
-    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
-        let date = Date::parse(text.get(..10)?, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-        (text.len() == 10).then(|| date.midnight().assume_utc())
-    });
+    if let Some(date) = plain_date(text) {
+        return Value::String(format!("{date}T00:00:00Z"));
+    }
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok();
     parsed.map_or(Value::Null, |t| Value::String(models::stored_datetime(t)))
+}
+
+/// `YYYY-MM-DD` when the text is exactly a valid calendar date (most providers' dates): it needs
+/// no conversion.
+fn plain_date(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| text[r].parse::<u16>().ok();
+    let month = time::Month::try_from(number(5..7)? as u8).ok()?;
+    Date::from_calendar_date(i32::from(number(0..4)?), month, number(8..10)? as u8).ok()?;
+    Some(text)
 }
 
 /// How one field is written, worked out once per model and sync.
@@ -41,11 +55,17 @@ enum Kind {
     Plain,
 }
 
+/// Relations to few distinct objects (the company, teams, locations) are looked up, not hashed
+/// again: each field remembers this many ids, then stops remembering.
+const REFERENCE_CACHE: usize = 1024;
+
 /// Turns one model's records into rows for one account.
 pub struct Normalizer {
     account: Uuid,
     spec: &'static ModelSpec,
     fields: Vec<FieldPlan>,
+    /// Per field (by position): remote id → Joinery id.
+    references: Vec<std::cell::RefCell<foldhash::HashMap<String, Uuid>>>,
     /// Names of the fields switched off, whose enum origins are dropped (and with them, the
     /// provider payloads).
     disabled: Vec<String>,
@@ -69,11 +89,12 @@ impl Normalizer {
                 },
             })
             .collect();
-        Normalizer { account, spec, fields, disabled }
+        let references = fields.iter().map(|_| Default::default()).collect();
+        Normalizer { account, spec, fields, references, disabled }
     }
 
-    /// The row of a record.
-    pub fn row(&self, record: &RemoteRecord) -> RowWrite {
+    /// The row of a record, and its id.
+    pub fn row(&self, record: &RemoteRecord) -> (Uuid, RowWrite) {
         let mut data = Vec::with_capacity(64 + 32 * self.fields.len());
         data.push(b'{');
         for (n, field) in self.fields.iter().enumerate() {
@@ -89,7 +110,7 @@ impl Normalizer {
                 continue;
             }
             match field.kind {
-                Kind::Ref(target) => self.reference(&mut data, target, raw),
+                Kind::Ref(target) => self.reference(&mut data, n, target, raw),
                 Kind::RefList(target) => {
                     data.push(b'[');
                     let mut first = true;
@@ -100,11 +121,18 @@ impl Normalizer {
                         if !std::mem::take(&mut first) {
                             data.push(b',');
                         }
-                        self.reference(&mut data, target, remote);
+                        self.reference(&mut data, n, target, remote);
                     }
                     data.push(b']');
                 }
-                Kind::DateTime => write_value(&mut data, &datetime(raw)),
+                Kind::DateTime => match raw.as_str().map(str::trim).and_then(plain_date) {
+                    Some(date) => {
+                        data.push(b'"');
+                        data.extend_from_slice(date.as_bytes());
+                        data.extend_from_slice(b"T00:00:00Z\"");
+                    }
+                    None => write_value(&mut data, &datetime(raw)),
+                },
                 Kind::Plain => write_value(&mut data, raw),
             }
         }
@@ -144,8 +172,9 @@ impl Normalizer {
             hash.update(part.map_or(&b""[..], |p| p.as_bytes()));
             hash.update([0]);
         }
-        RowWrite {
-            id: row_id(self.account, self.spec.model_id, &record.remote_id).to_string(),
+        let id = row_id(self.account, self.spec.model_id, &record.remote_id);
+        let row = RowWrite {
+            id: id.to_string(),
             linked_account_id: self.account,
             model: self.spec.model_id,
             remote_id: record.remote_id.clone(),
@@ -153,14 +182,26 @@ impl Normalizer {
             enum_origins,
             remote_data,
             content_hash: hash.finalize().into(),
-        }
+        };
+        (id, row)
     }
 
-    /// A relation: the Joinery id of the remote id (a string, or a number's text), else null.
-    fn reference(&self, out: &mut Vec<u8>, target: Option<&'static str>, remote: &Value) {
+    /// A relation (of field number `field`): the Joinery id of the remote id (a string, or a
+    /// number's text), else null.
+    fn reference(&self, out: &mut Vec<u8>, field: usize, target: Option<&'static str>, remote: &Value) {
         match (target, remote_text(remote)) {
             (Some(model), Some(remote)) => {
-                let id = row_id(self.account, model, &remote);
+                let mut cache = self.references[field].borrow_mut();
+                let id = match cache.get(remote.as_ref()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = row_id(self.account, model, &remote);
+                        if cache.len() < REFERENCE_CACHE {
+                            cache.insert(remote.into_owned(), id);
+                        }
+                        id
+                    }
+                };
                 out.push(b'"');
                 out.extend_from_slice(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
                 out.push(b'"');
@@ -192,7 +233,7 @@ fn text(bytes: Vec<u8>) -> String {
 /// One record's row (tests; the sync keeps a [`Normalizer`] per model).
 #[cfg(test)]
 pub fn normalize(account: Uuid, spec: &'static ModelSpec, record: &RemoteRecord, scopes: &Scopes) -> RowWrite {
-    Normalizer::new(account, spec, scopes).row(record)
+    Normalizer::new(account, spec, scopes).row(record).1
 }
 
 #[cfg(test)]
@@ -205,6 +246,9 @@ mod tests {
     #[test]
     fn datetimes_are_normalized() {
         assert_eq!(datetime(&json!("2020-01-02")), json!("2020-01-02T00:00:00Z"));
+        assert_eq!(datetime(&json!(" 2020-02-29 ")), json!("2020-02-29T00:00:00Z"));
+        assert_eq!(datetime(&json!("2021-02-29")), Value::Null, "not a date");
+        assert_eq!(datetime(&json!("2020-13-01")), Value::Null);
         assert_eq!(datetime(&json!("2020-01-02T10:00:00+02:00")), json!("2020-01-02T08:00:00Z"));
         assert_eq!(datetime(&json!("0000-00-00")), Value::Null);
         assert_eq!(datetime(&json!("soon")), Value::Null);

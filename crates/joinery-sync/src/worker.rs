@@ -13,7 +13,7 @@ use crate::{SyncFailure, Syncer};
 /// How long a claimed job is ours without renewal (renewed every third of it), unless the
 /// `Syncer` sets its own.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
-/// How often an idle worker looks for due jobs.
+/// How often an idle worker looks for due jobs (jobs this process queues wake it at once).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// How often a worker looks for accounts due for their periodic sync.
 const PERIODIC_CHECK: Duration = Duration::from_secs(60);
@@ -67,6 +67,7 @@ pub fn spawn(syncer: Arc<Syncer>, name: String) -> WorkerHandle {
             if !claimed {
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = syncer.storage.job_queued() => {}
                     _ = stopped.changed() => {}
                 }
             }

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::{COMPANY_DOMAIN, api};
 use crate::{
-    AccountHttp, BATCH, Coverage, Fields, JsonBatches, RawJson, ReadRequest, RecordSink, RemotePayload, RemoteRecord,
-    RetryPolicy, SyncError, SyncScratch,
+    AccountHttp, BATCH, Coverage, Element, Fields, JsonBatches, RawJson, ReadRequest, RecordSink, RemotePayload,
+    RemoteRecord, RetryPolicy, SyncError, SyncScratch,
 };
 
 /// In dependency order: what employees point at comes first.
@@ -96,16 +96,30 @@ impl Account<'_> {
     }
 
     /// Every row of a table for every employee (`GET /v1/employees/all/tables/{table}`), in
-    /// batches as they arrive.
-    async fn table<T: DeserializeOwned + Send + 'static>(&self, table: &str) -> Result<JsonBatches<T>, SyncError> {
-        let path = format!("employees/all/tables/{table}");
-        let response = self.send_streamed(|| self.get(&path)).await?;
+    /// batches as they arrive, with each row's text (rows that become records).
+    async fn table<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &str,
+    ) -> Result<JsonBatches<Element<T>>, SyncError> {
+        let response = self.send_streamed(|| self.get(&format!("employees/all/tables/{table}"))).await?;
         Ok(self.http.json_batches(response, None, BATCH))
+    }
+
+    /// [`table`](Self::table) without the rows' text (rows that only feed other records).
+    async fn table_values<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &str,
+    ) -> Result<JsonBatches<T>, SyncError> {
+        let response = self.send_streamed(|| self.get(&format!("employees/all/tables/{table}"))).await?;
+        Ok(self.http.json_values(response, None, BATCH))
     }
 
     /// `POST /v1/reports/custom` of [`EMPLOYEE_FIELDS`], of every employee or of the ones changed
     /// since `since`, in batches as it arrives.
-    async fn employee_report(&self, since: Option<&str>) -> Result<JsonBatches<api::ReportEmployee>, SyncError> {
+    async fn employee_report(
+        &self,
+        since: Option<&str>,
+    ) -> Result<JsonBatches<Element<api::ReportEmployee>>, SyncError> {
         let url = self.http.url(&api::url(&self.company, "reports/custom?format=JSON&onlyCurrent=true"));
         let mut body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
         if let Some(since) = since {
@@ -241,8 +255,8 @@ async fn send_all(sink: &RecordSink, records: Vec<RemoteRecord>) -> Result<(), S
 #[derive(Default)]
 struct History {
     values: Vec<String>,
-    value_ids: HashMap<String, u32>,
-    rows: HashMap<Box<str>, Vec<([u8; 10], u32)>>,
+    value_ids: foldhash::HashMap<String, u32>,
+    rows: foldhash::HashMap<Box<str>, Vec<([u8; 10], u32)>>,
 }
 
 /// No value (a blank field).
@@ -296,11 +310,10 @@ async fn history(
     table: &str,
     field: fn(&api::DatedRow) -> Option<&str>,
 ) -> Result<History, SyncError> {
-    let mut rows = account.table::<api::DatedRow>(table).await?;
+    let mut rows = account.table_values::<api::DatedRow>(table).await?;
     let mut history = History::default();
     while let Some(batch) = rows.next().await? {
-        for row in batch {
-            let row = &row.value;
+        for row in &batch {
             history.push(&row.employee_id, row.date.as_deref().unwrap_or_default(), field(row));
         }
     }
@@ -321,7 +334,7 @@ fn history_of(rows: &HashMap<String, Vec<Value>>, field: &str) -> History {
 
 /// Each employee's compensation row ids, in the table's order: the employments read leaves them
 /// in the sync's scratch for the employees read, which would otherwise read the table again.
-type EmploymentIds = HashMap<String, Vec<String>>;
+type EmploymentIds = foldhash::HashMap<String, Vec<String>>;
 const EMPLOYMENT_IDS: &str = "bamboohr.employment_ids";
 
 /// Employments: every compensation row, with the job title and employment status in effect.
@@ -331,7 +344,7 @@ async fn employments(account: &Account<'_>, scratch: &SyncScratch, sink: &Record
         history(account, "jobInfo", |r| r.job_title.as_deref()),
         history(account, "employmentStatus", |r| r.employment_status.as_deref()),
     )?;
-    let mut ids = EmploymentIds::new();
+    let mut ids = EmploymentIds::default();
     let mut rows = account.table::<api::CompensationRow>("compensation").await?;
     while let Some(batch) = rows.next().await? {
         let mut records = Vec::with_capacity(batch.len());
@@ -344,7 +357,7 @@ async fn employments(account: &Account<'_>, scratch: &SyncScratch, sink: &Record
                     }
                 }
             }
-            records.extend(employment_record(&row.value, row.raw, &jobs, &statuses));
+            records.extend(employment_record(row.value, row.raw, &jobs, &statuses));
         }
         sink.send(records).await?;
     }
@@ -365,7 +378,7 @@ async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSi
     for (employee, rows) in &compensation {
         for row in rows {
             let Ok(parsed) = api::CompensationRow::deserialize(row) else { continue };
-            records.extend(employment_record(&parsed, RawJson::of(row), &jobs, &statuses));
+            records.extend(employment_record(parsed, RawJson::of(row), &jobs, &statuses));
         }
         complete_for.push(("employee", employee.clone()));
     }
@@ -396,11 +409,11 @@ async fn employees(
         None => match scratch.take::<EmploymentIds>(EMPLOYMENT_IDS) {
             Some(ids) => ids,
             None => {
-                let mut ids = EmploymentIds::new();
-                let mut rows = account.table::<api::CompensationRow>("compensation").await?;
+                let mut ids = EmploymentIds::default();
+                let mut rows = account.table_values::<api::CompensationRow>("compensation").await?;
                 while let Some(batch) = rows.next().await? {
                     for row in batch {
-                        if let (Some(id), Some(employee)) = (row.value.id, row.value.employee_id) {
+                        if let (Some(id), Some(employee)) = (row.id, row.employee_id) {
                             ids.entry(employee).or_default().push(id);
                         }
                     }
@@ -419,14 +432,14 @@ async fn employees(
     while let Some(batch) = report.next().await? {
         let records = batch
             .into_iter()
-            .filter_map(|e| {
-                let mut record = employee_record(&account.company, &e.value, e.raw)?;
-                let named = |name: &Option<String>, ids: &HashMap<String, String>| {
+            .filter_map(|mut e| {
+                let named = |name: Option<String>, ids: &HashMap<String, String>| {
                     name.as_deref().and_then(|name| ids.get(name)).cloned()
                 };
-                let department = named(&e.value.department, &departments);
-                let division = named(&e.value.division, &divisions);
-                let location = named(&e.value.location, &locations);
+                let department = named(e.value.department.take(), &departments);
+                let division = named(e.value.division.take(), &divisions);
+                let location = named(e.value.location.take(), &locations);
+                let mut record = employee_record(&account.company, e.value, e.raw)?;
                 let groups: Vec<Value> = department
                     .iter()
                     .map(|d| json!(format!("department:{d}")))
@@ -574,61 +587,78 @@ fn group_record(list: &str, kind: &str, option: &Value) -> RemoteRecord {
     option_record(option, format!("{list}:{}", option.get("id").and_then(id_text).unwrap_or_default()), f)
 }
 
+/// The Merge value of the first of `table`'s provider values `v` equals, ignoring ASCII case.
+fn lookup(v: &str, table: &[(&str, &'static str)]) -> Option<&'static str> {
+    table.iter().find(|(raw, _)| v.eq_ignore_ascii_case(raw)).map(|(_, merge)| *merge)
+}
+
 pub fn pay_period(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "hour" => Some("HOUR"),
-        "day" => Some("DAY"),
-        "week" => Some("WEEK"),
-        "month" => Some("MONTH"),
-        "quarter" => Some("QUARTER"),
-        "year" => Some("YEAR"),
-        _ => None,
-    }
+    lookup(
+        v,
+        &[
+            ("hour", "HOUR"),
+            ("day", "DAY"),
+            ("week", "WEEK"),
+            ("month", "MONTH"),
+            ("quarter", "QUARTER"),
+            ("year", "YEAR"),
+        ],
+    )
 }
 
 pub fn pay_frequency(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "weekly" => Some("WEEKLY"),
-        "every other week" | "biweekly" => Some("BIWEEKLY"),
-        "twice a month" | "semimonthly" => Some("SEMIMONTHLY"),
-        "monthly" => Some("MONTHLY"),
-        "quarterly" => Some("QUARTERLY"),
-        "twice a year" => Some("SEMIANNUALLY"),
-        "annually" | "yearly" => Some("ANNUALLY"),
-        _ => None,
-    }
+    lookup(
+        v,
+        &[
+            ("weekly", "WEEKLY"),
+            ("every other week", "BIWEEKLY"),
+            ("biweekly", "BIWEEKLY"),
+            ("twice a month", "SEMIMONTHLY"),
+            ("semimonthly", "SEMIMONTHLY"),
+            ("monthly", "MONTHLY"),
+            ("quarterly", "QUARTERLY"),
+            ("twice a year", "SEMIANNUALLY"),
+            ("annually", "ANNUALLY"),
+            ("yearly", "ANNUALLY"),
+        ],
+    )
 }
 
 pub fn flsa_status(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "exempt" => Some("EXEMPT"),
-        "non-exempt" | "nonexempt" => Some("NONEXEMPT"),
-        _ => None,
-    }
+    lookup(v, &[("exempt", "EXEMPT"), ("non-exempt", "NONEXEMPT"), ("nonexempt", "NONEXEMPT")])
 }
 
+/// `Full-Time`, `full_time` and `Full Time` alike: `-` and `_` read as spaces.
 pub fn employment_type(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().replace(['-', '_'], " ").as_str() {
-        "full time" => Some("FULL_TIME"),
-        "part time" => Some("PART_TIME"),
-        "intern" => Some("INTERN"),
-        "contractor" | "contract" => Some("CONTRACTOR"),
-        "freelance" => Some("FREELANCE"),
-        _ => None,
-    }
+    const TYPES: &[(&str, &str)] = &[
+        ("full time", "FULL_TIME"),
+        ("part time", "PART_TIME"),
+        ("intern", "INTERN"),
+        ("contractor", "CONTRACTOR"),
+        ("contract", "CONTRACTOR"),
+        ("freelance", "FREELANCE"),
+    ];
+    let same = |raw: &str| {
+        raw.len() == v.len()
+            && raw.bytes().zip(v.bytes()).all(|(r, c)| {
+                let c = if c == b'-' || c == b'_' { b' ' } else { c };
+                r == c.to_ascii_lowercase()
+            })
+    };
+    TYPES.iter().find(|(raw, _)| same(raw)).map(|(_, merge)| *merge)
 }
 
 /// A compensation row is one employment: its pay, with the job title and employment status in
 /// effect when it started (or the earliest, for a row that predates them).
 fn employment_record(
-    row: &api::CompensationRow,
+    row: api::CompensationRow,
     raw: RawJson,
     jobs: &History,
     statuses: &History,
 ) -> Option<RemoteRecord> {
-    let remote_id = row.id.clone()?;
-    let employee = row.employee_id.clone()?;
-    let start = row.start_date.clone().unwrap_or_default();
+    let remote_id = row.id?;
+    let employee = row.employee_id?;
+    let start = row.start_date.unwrap_or_default();
     let value = |v: Option<&str>| v.map_or(Value::Null, |v| Value::String(v.to_owned()));
     let job_title = value(jobs.on(&employee, &start));
     let employment_status = value(statuses.on(&employee, &start));
@@ -639,11 +669,11 @@ fn employment_record(
     let rate = row.rate.as_ref();
     let amount = rate.and_then(|r| r.get("value")).and_then(Value::as_str).and_then(|v| v.parse::<f64>().ok());
     f.insert("pay_rate", amount.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number));
-    enum_field(&mut f, &mut origins, "pay_period", text_of(row.paid_per.as_deref()), pay_period);
-    enum_field(&mut f, &mut origins, "pay_frequency", text_of(row.pay_schedule.as_deref()), pay_frequency);
+    enum_field(&mut f, &mut origins, "pay_period", text_owned(row.paid_per), pay_period);
+    enum_field(&mut f, &mut origins, "pay_frequency", text_owned(row.pay_schedule), pay_frequency);
     f.insert("pay_currency", rate.and_then(|r| r.get("currency")).cloned().unwrap_or(Value::Null));
     f.insert("pay_group", Value::Null);
-    enum_field(&mut f, &mut origins, "flsa_status", text_of(row.exempt.as_deref()), flsa_status);
+    enum_field(&mut f, &mut origins, "flsa_status", text_owned(row.exempt), flsa_status);
     f.insert("effective_date", Value::String(start));
     enum_field(&mut f, &mut origins, "employment_type", employment_status, employment_type);
     let remote_data = vec![RemotePayload::new("/api/v1/employees/all/tables/compensation", raw)];
@@ -756,6 +786,17 @@ fn text_of(v: Option<&str>) -> Value {
     }
 }
 
+/// [`text_of`] of an owned string, kept as it is when it needs no trimming.
+fn text_owned(v: Option<String>) -> Value {
+    match v {
+        Some(s) if s.len() == s.trim().len() => match s.as_str() {
+            "" | "0000-00-00" => Value::Null,
+            _ => Value::String(s),
+        },
+        other => text_of(other.as_deref()),
+    }
+}
+
 fn company_record(domain: &str, info: Value) -> RemoteRecord {
     let mut fields = Fields::new();
     fields.insert("legal_name", text(&info, "legalName"));
@@ -786,14 +827,18 @@ fn enum_field(
 }
 
 pub fn gender(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "female" => Some("FEMALE"),
-        "male" => Some("MALE"),
-        "nonbinary" | "non-binary" => Some("NON-BINARY"),
-        "prefer not to say" | "decline to state" => Some("PREFER_NOT_TO_DISCLOSE"),
-        "" => None,
-        _ => Some("OTHER"),
+    const GENDERS: &[(&str, &str)] = &[
+        ("female", "FEMALE"),
+        ("male", "MALE"),
+        ("nonbinary", "NON-BINARY"),
+        ("non-binary", "NON-BINARY"),
+        ("prefer not to say", "PREFER_NOT_TO_DISCLOSE"),
+        ("decline to state", "PREFER_NOT_TO_DISCLOSE"),
+    ];
+    if v.is_empty() {
+        return None;
     }
+    lookup(v, GENDERS).or(Some("OTHER"))
 }
 
 pub fn ethnicity(v: &str) -> Option<&'static str> {
@@ -813,49 +858,42 @@ pub fn ethnicity(v: &str) -> Option<&'static str> {
 
 /// Merge's marital status is a tax filing status; only the unambiguous ones map.
 pub fn marital_status(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "single" => Some("SINGLE"),
-        "married" => Some("MARRIED_FILING_JOINTLY"),
-        _ => None,
-    }
+    lookup(v, &[("single", "SINGLE"), ("married", "MARRIED_FILING_JOINTLY")])
 }
 
 pub fn employment_status(v: &str) -> Option<&'static str> {
-    match v.to_ascii_lowercase().as_str() {
-        "active" => Some("ACTIVE"),
-        "inactive" => Some("INACTIVE"),
-        _ => None,
-    }
+    lookup(v, &[("active", "ACTIVE"), ("inactive", "INACTIVE")])
 }
 
-fn employee_record(domain: &str, e: &api::ReportEmployee, raw: RawJson) -> Option<RemoteRecord> {
-    let remote_id = e.id.clone()?;
-    let t = |v: &Option<String>| text_of(v.as_deref());
+fn employee_record(domain: &str, e: api::ReportEmployee, raw: RawJson) -> Option<RemoteRecord> {
+    let remote_id = e.id?;
+    let t = text_owned;
     let mut f = Fields::new();
     let mut origins = Fields::new();
-    f.insert("employee_number", t(&e.employee_number));
+    f.insert("employee_number", t(e.employee_number));
     f.insert("company", Value::String(domain.to_owned()));
-    f.insert("first_name", t(&e.first_name));
-    f.insert("last_name", t(&e.last_name));
-    f.insert("preferred_name", t(&e.preferred_name));
-    f.insert("display_full_name", t(&e.display_name));
+    f.insert("first_name", t(e.first_name));
+    f.insert("last_name", t(e.last_name));
+    f.insert("preferred_name", t(e.preferred_name));
+    f.insert("display_full_name", t(e.display_name));
     f.insert("groups", Value::Array(Vec::new()));
-    f.insert("work_email", t(&e.work_email));
-    f.insert("personal_email", t(&e.home_email));
-    f.insert("mobile_phone_number", t(&e.mobile_phone));
+    f.insert("work_email", t(e.work_email));
+    f.insert("personal_email", t(e.home_email));
+    f.insert("mobile_phone_number", t(e.mobile_phone));
     f.insert("employments", Value::Array(Vec::new()));
-    f.insert("manager", t(&e.supervisor_eid));
-    f.insert("ssn", t(&e.ssn));
-    enum_field(&mut f, &mut origins, "gender", t(&e.gender), gender);
-    enum_field(&mut f, &mut origins, "ethnicity", t(&e.ethnicity), ethnicity);
-    enum_field(&mut f, &mut origins, "marital_status", t(&e.marital_status), marital_status);
-    f.insert("date_of_birth", t(&e.date_of_birth));
-    let original_hire = t(&e.original_hire_date);
-    f.insert("hire_date", if original_hire.is_null() { t(&e.hire_date) } else { original_hire });
-    f.insert("start_date", t(&e.hire_date));
-    enum_field(&mut f, &mut origins, "employment_status", t(&e.status), employment_status);
-    f.insert("termination_date", t(&e.termination_date));
-    f.insert("avatar", t(&e.photo_url));
+    f.insert("manager", t(e.supervisor_eid));
+    f.insert("ssn", t(e.ssn));
+    enum_field(&mut f, &mut origins, "gender", t(e.gender), gender);
+    enum_field(&mut f, &mut origins, "ethnicity", t(e.ethnicity), ethnicity);
+    enum_field(&mut f, &mut origins, "marital_status", t(e.marital_status), marital_status);
+    f.insert("date_of_birth", t(e.date_of_birth));
+    let start_date = t(e.hire_date);
+    let original_hire = t(e.original_hire_date);
+    f.insert("hire_date", if original_hire.is_null() { start_date.clone() } else { original_hire });
+    f.insert("start_date", start_date);
+    enum_field(&mut f, &mut origins, "employment_status", t(e.status), employment_status);
+    f.insert("termination_date", t(e.termination_date));
+    f.insert("avatar", t(e.photo_url));
     Some(RemoteRecord {
         remote_id,
         fields: f,
@@ -876,13 +914,23 @@ mod tests {
         assert_eq!(ethnicity("Martian"), None);
         assert_eq!(marital_status("Divorced"), None);
         assert_eq!(employment_status("Inactive"), Some("INACTIVE"));
+        assert_eq!(gender("Decline to state"), Some("PREFER_NOT_TO_DISCLOSE"));
+        assert_eq!(gender("Agender"), Some("OTHER"));
+        assert_eq!(gender(""), None);
+        assert_eq!(employment_type("Full-Time"), Some("FULL_TIME"));
+        assert_eq!(employment_type("part_time"), Some("PART_TIME"));
+        assert_eq!(employment_type("Contract"), Some("CONTRACTOR"));
+        assert_eq!(employment_type("Full-Time-ish"), None);
+        assert_eq!(pay_frequency("Every Other Week"), Some("BIWEEKLY"));
+        assert_eq!(pay_period("Year"), Some("YEAR"));
+        assert_eq!(flsa_status("Non-Exempt"), Some("NONEXEMPT"));
     }
 
     #[test]
     fn employees_keep_relations_as_remote_ids_and_raw_enum_values() {
         let e = json!({"id": "7", "firstName": "Ada", "supervisorEId": "3", "gender": "Female", "status": "Active",
             "terminationDate": "0000-00-00", "hireDate": "2020-01-02"});
-        let r = employee_record("acme", &api::ReportEmployee::deserialize(&e).unwrap(), RawJson::of(&e)).unwrap();
+        let r = employee_record("acme", api::ReportEmployee::deserialize(&e).unwrap(), RawJson::of(&e)).unwrap();
         assert_eq!(
             (r.remote_id.as_str(), &r.fields["manager"], &r.fields["company"]),
             ("7", &json!("3"), &json!("acme"))

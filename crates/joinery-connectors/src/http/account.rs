@@ -79,10 +79,27 @@ pub struct AccountHttp {
     shared: Arc<Shared>,
 }
 
+/// A linked account's request rate: `per_second` on average, with up to `burst` requests at
+/// once after a quiet spell (a token bucket of `burst` tokens).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// Requests spaced evenly, no burst.
+    pub fn steady(per_second: f64) -> Self {
+        RateLimit { per_second, burst: 1 }
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
     /// Spacing of requests for the account's rate; `None` = unlimited.
     interval: Option<Duration>,
+    /// How far ahead of the spacing a burst may run: `(burst - 1) × interval`.
+    burst_allowance: Duration,
     gate: Mutex<Gate>,
     requests: AtomicU64,
 }
@@ -90,26 +107,35 @@ struct Shared {
 /// Clock times (see [`Clock::now`]) before which no request of the account may start.
 #[derive(Debug, Default)]
 struct Gate {
-    /// The next free slot of the rate limit.
+    /// When the next request would be due if requests were evenly spaced (the bucket's
+    /// theoretical arrival time); up to the burst allowance before it is allowed.
     next_slot: Duration,
     /// The provider asked the whole account to wait (429/503) until then.
     paused_until: Duration,
 }
 
 impl ProviderHttp {
-    /// A handle for one linked account's requests: `rate` = max requests/second for this account
-    /// (a token bucket holding one token, so requests are spaced `1/rate` apart; `None`, zero,
-    /// negative or non-finite = unlimited), shared by every clone of the handle. `name` is how
-    /// errors and logs call the provider (`BambooHR`).
-    pub fn for_account(&self, slug: &'static str, name: &'static str, rate: Option<f64>) -> AccountHttp {
-        let interval =
-            rate.filter(|r| r.is_finite() && *r > 0.0).and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok());
+    /// A handle for one linked account's requests, limited to `rate` (`None`, or a rate that is
+    /// zero, negative or not finite = unlimited), shared by every clone of the handle. `name` is
+    /// how errors and logs call the provider (`BambooHR`).
+    pub fn for_account(&self, slug: &'static str, name: &'static str, rate: Option<RateLimit>) -> AccountHttp {
+        let rate = rate.filter(|r| r.per_second.is_finite() && r.per_second > 0.0);
+        let interval = rate.and_then(|r| Duration::try_from_secs_f64(1.0 / r.per_second).ok());
+        let burst_allowance = match (rate, interval) {
+            (Some(rate), Some(interval)) => interval * rate.burst.max(1).saturating_sub(1),
+            _ => Duration::ZERO,
+        };
         AccountHttp {
             http: self.clone(),
             slug,
             name,
             policy: RetryPolicy::default(),
-            shared: Arc::new(Shared { interval, gate: Mutex::new(Gate::default()), requests: AtomicU64::new(0) }),
+            shared: Arc::new(Shared {
+                interval,
+                burst_allowance,
+                gate: Mutex::new(Gate::default()),
+                requests: AtomicU64::new(0),
+            }),
         }
     }
 }
@@ -164,9 +190,10 @@ impl AccountHttp {
         let now = clock.now();
         let at = {
             let mut gate = self.shared.gate.lock().unwrap_or_else(|e| e.into_inner());
-            let at = now.max(gate.next_slot).max(gate.paused_until);
+            let earliest = gate.next_slot.saturating_sub(self.shared.burst_allowance);
+            let at = now.max(earliest).max(gate.paused_until);
             if let Some(interval) = self.shared.interval {
-                gate.next_slot = at + interval;
+                gate.next_slot = gate.next_slot.max(at) + interval;
             }
             at
         };

@@ -20,7 +20,7 @@ use crate::{LinkError, ProblemType};
 // (`refresh_grant`, `VirtualClock`) would warn as unused: hence the `allow`s, to drop then.
 pub(crate) use account::bad_json_at;
 #[allow(unused_imports)]
-pub use account::{AccountHttp, RetryPolicy, SyncError};
+pub use account::{AccountHttp, RateLimit, RetryPolicy, SyncError};
 #[allow(unused_imports)]
 pub use clock::{Clock, TokioClock, VirtualClock};
 #[allow(unused_imports)]

@@ -262,7 +262,7 @@ async fn a_long_retry_after_fails_at_once_and_says_when() {
 async fn the_rate_limit_spaces_requests_across_clones() {
     let server = serve(|_, _, _| status(200)).await;
     let clock = Arc::new(VirtualClock::new());
-    let account = provider_http(&server.base, &clock).for_account(SLUG, NAME, Some(10.0));
+    let account = provider_http(&server.base, &clock).for_account(SLUG, NAME, Some(RateLimit::steady(10.0)));
     for _ in 0..20 {
         get(&account).await.unwrap();
     }
@@ -286,15 +286,41 @@ async fn the_rate_limit_spaces_requests_across_clones() {
     assert!(concurrent >= Duration::from_millis(1900), "{concurrent:?}");
 
     // A separate account has its own bucket.
-    let other = provider_http(&server.base, &clock).for_account(SLUG, NAME, Some(10.0));
+    let other = provider_http(&server.base, &clock).for_account(SLUG, NAME, Some(RateLimit::steady(10.0)));
     let before = clock.now();
     get(&other).await.unwrap();
     assert_eq!(clock.now(), before);
 }
 
+#[tokio::test]
+async fn a_burst_goes_at_once_then_requests_are_spaced() {
+    let server = serve(|_, _, _| status(200)).await;
+    let clock = Arc::new(VirtualClock::new());
+    let account =
+        provider_http(&server.base, &clock).for_account(SLUG, NAME, Some(RateLimit { per_second: 10.0, burst: 5 }));
+    for _ in 0..5 {
+        get(&account).await.unwrap();
+    }
+    assert_eq!(clock.now(), Duration::ZERO, "the first five go at once");
+    for _ in 0..5 {
+        get(&account).await.unwrap();
+    }
+    let spaced = clock.now();
+    assert!(spaced >= Duration::from_millis(450) && spaced < Duration::from_millis(550), "{spaced:?}");
+    // A quiet spell refills the bucket, up to the burst.
+    clock.advance(Duration::from_secs(10));
+    let rested = clock.now();
+    for _ in 0..5 {
+        get(&account).await.unwrap();
+    }
+    assert_eq!(clock.now(), rested);
+    get(&account).await.unwrap();
+    assert!(clock.now() > rested, "the sixth waits");
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_default_clock_follows_paused_tokio_time() {
-    let account = ProviderHttp::new(HashMap::new()).for_account(SLUG, NAME, Some(10.0));
+    let account = ProviderHttp::new(HashMap::new()).for_account(SLUG, NAME, Some(RateLimit::steady(10.0)));
     let start = tokio::time::Instant::now();
     for _ in 0..20 {
         account.acquire().await;

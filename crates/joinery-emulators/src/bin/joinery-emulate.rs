@@ -18,6 +18,10 @@ use std::net::SocketAddr;
 use clap::Parser;
 use joinery_emulators::bamboohr::{self, Access, ApiKey, Company, Config, RateLimit};
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Runs a local BambooHR emulator until SIGTERM or ctrl-c.
 #[derive(Parser)]
 #[command(name = "joinery-emulate", version)]
