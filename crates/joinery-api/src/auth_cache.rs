@@ -1,6 +1,8 @@
-//! A short-lived memory of which API-key hashes belong to which organization, so the hot path
-//! does not query the database on every request. Entries live for at most [`TTL`], which bounds
-//! how long a revoked key keeps working. Unknown keys are never cached.
+//! A short-lived memory of verified credentials, by the keyed hash of the credential: which
+//! organization an API key belongs to, which linked account an account token opens. The hot path
+//! then does not query the database on every request. Entries live for at most [`TTL`], which
+//! bounds how long a revoked key or token (or a changed account) keeps being served from memory.
+//! Unknown credentials are never cached.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -13,18 +15,29 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Beyond this many keys the cache is pruned; it only ever holds keys used in the last second.
 const MAX_ENTRIES: usize = 10_000;
 
-#[derive(Debug, Default)]
-pub struct AuthCache {
-    entries: RwLock<HashMap<TokenHash, (Uuid, Instant)>>,
+#[derive(Debug)]
+pub struct AuthCache<V = Uuid> {
+    entries: RwLock<HashMap<TokenHash, (V, Instant)>>,
 }
 
-impl AuthCache {
-    pub fn get(&self, hash: &TokenHash) -> Option<Uuid> {
+impl<V> Default for AuthCache<V> {
+    fn default() -> Self {
+        AuthCache { entries: RwLock::new(HashMap::new()) }
+    }
+}
+
+impl<V: Clone> AuthCache<V> {
+    pub fn get(&self, hash: &TokenHash) -> Option<V> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.get(hash).filter(|(_, at)| at.elapsed() < TTL).map(|(org, _)| *org)
+        entries.get(hash).filter(|(_, at)| at.elapsed() < TTL).map(|(value, _)| value.clone())
     }
 
-    pub fn insert(&self, hash: TokenHash, organization_id: Uuid) {
+    /// Forgets everything (this process changed what some entry says).
+    pub fn clear(&self) {
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    pub fn insert(&self, hash: TokenHash, value: V) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (_, at)| at.elapsed() < TTL);
@@ -32,7 +45,7 @@ impl AuthCache {
                 entries.clear();
             }
         }
-        entries.insert(hash, (organization_id, Instant::now()));
+        entries.insert(hash, (value, Instant::now()));
     }
 }
 
@@ -42,7 +55,7 @@ mod tests {
 
     #[test]
     fn remembers_for_a_moment_then_forgets() {
-        let cache = AuthCache::default();
+        let cache = AuthCache::<Uuid>::default();
         let org = Uuid::new_v4();
         assert_eq!(cache.get(&[1; 32]), None);
         cache.insert([1; 32], org);
@@ -55,7 +68,7 @@ mod tests {
 
     #[test]
     fn stays_bounded() {
-        let cache = AuthCache::default();
+        let cache = AuthCache::<Uuid>::default();
         for i in 0..(MAX_ENTRIES + 10) {
             let mut hash = [0u8; 32];
             hash[..8].copy_from_slice(&(i as u64).to_le_bytes());

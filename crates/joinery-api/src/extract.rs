@@ -74,6 +74,13 @@ impl FromRequestParts<AppState> for AccountAuth {
             Some(v) => v.to_str().map_err(|_| ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN))?.trim(),
         };
         let id = split_token_id(token).ok_or(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN))?;
+        let hash = state.hasher.hash(TokenKind::AccountToken, token);
+        if let Some(account) = state.account_cache.get(&hash) {
+            return match account.organization_id == organization_id {
+                true => Ok(AccountAuth { account }),
+                false => Err(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN)),
+            };
+        }
         match state.storage.find_linked_account_by_token(id).await? {
             Some(account)
                 if account.organization_id == organization_id
@@ -86,6 +93,7 @@ impl FromRequestParts<AppState> for AccountAuth {
                     state.storage.touch_linked_account(account.id, now).await?;
                     account.last_active_at = Some(now);
                 }
+                state.account_cache.insert(hash, account.clone());
                 Ok(AccountAuth { account })
             }
             _ => Err(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN)),

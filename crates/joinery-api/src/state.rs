@@ -23,6 +23,8 @@ pub struct AppStateInner {
     pub public_url: String,
     /// Recently verified API keys (see `auth_cache`).
     pub auth_cache: AuthCache,
+    /// Recently verified account tokens and their linked accounts (see `auth_cache`).
+    pub account_cache: AuthCache<joinery_storage::LinkedAccount>,
 }
 
 impl AppStateInner {
@@ -34,7 +36,15 @@ impl AppStateInner {
         public_url: &Url,
     ) -> AppState {
         let public_url = public_url.as_str().trim_end_matches('/').to_owned();
-        Arc::new(Self { storage, hasher, keyring, providers, public_url, auth_cache: AuthCache::default() })
+        Arc::new(Self {
+            storage,
+            hasher,
+            keyring,
+            providers,
+            public_url,
+            auth_cache: AuthCache::default(),
+            account_cache: AuthCache::default(),
+        })
     }
 
     /// An absolute URL under the public base for a path starting with `/`.

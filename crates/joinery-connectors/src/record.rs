@@ -30,7 +30,12 @@ static NULL: Value = Value::Null;
 
 impl Fields {
     pub fn new() -> Self {
-        Fields(Vec::with_capacity(24))
+        Fields(Vec::new())
+    }
+
+    /// Room for `n` fields (a model's field count) without growing.
+    pub fn with_capacity(n: usize) -> Self {
+        Fields(Vec::with_capacity(n))
     }
 
     /// Sets a field (a later value of the same field replaces it; setting is a push, the

@@ -146,6 +146,43 @@ fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Where the string starting (with its quote) at `start` ends, just after its closing quote.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Where the value starting at `start` ends in complete text: the common short values (strings,
+/// literals, numbers) directly, nested ones with [`ValueEnd`].
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    match *bytes.get(start)? {
+        b'"' => string_end(bytes, start),
+        b'n' | b't' => (bytes.len() >= start + 4).then_some(start + 4),
+        b'f' => (bytes.len() >= start + 5).then_some(start + 5),
+        b'-' | b'0'..=b'9' => {
+            let digits = bytes[start + 1..]
+                .iter()
+                .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                .unwrap_or(bytes.len() - start - 1);
+            Some(start + 1 + digits)
+        }
+        _ => {
+            let mut value = ValueEnd::default();
+            match value.scan(&bytes[start..]) {
+                Scan::End(n) => Some(start + n),
+                _ => None,
+            }
+        }
+    }
+}
+
 /// The members of a JSON object's text, in order: (the key as written between its quotes, the
 /// value's text). Iteration stops at the end of the object, or early at anything that is not a
 /// well-formed object.
@@ -183,20 +220,14 @@ impl<'a> Iterator for Members<'a> {
         if bytes.get(i) != Some(&b'"') {
             return stop(self);
         }
-        let mut key = ValueEnd::default();
-        let Scan::End(n) = key.scan(&bytes[i..]) else { return stop(self) };
-        let key_text = &self.text[i + 1..i + n - 1];
-        i = skip_whitespace(bytes, i + n);
+        let Some(key_end) = string_end(bytes, i) else { return stop(self) };
+        let key_text = &self.text[i + 1..key_end - 1];
+        i = skip_whitespace(bytes, key_end);
         if bytes.get(i) != Some(&b':') {
             return stop(self);
         }
         i = skip_whitespace(bytes, i + 1);
-        let mut value = ValueEnd::default();
-        let end = match value.scan(&bytes[i..]) {
-            Scan::End(n) => i + n,
-            Scan::More if value.complete_at_end() => bytes.len(),
-            _ => return stop(self),
-        };
+        let Some(end) = value_end(bytes, i) else { return stop(self) };
         let value_text = &self.text[i..end];
         self.pos = end;
         Some((key_text, value_text))

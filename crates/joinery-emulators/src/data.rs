@@ -178,10 +178,21 @@ impl Date {
         (y, m, d)
     }
 
-    /// `YYYY-MM-DD`
+    /// `YYYY-MM-DD` (years 0 to 9999; generated dates are all in this range).
     pub(crate) fn iso(self) -> String {
         let (y, m, d) = self.ymd();
-        format!("{y:04}-{m:02}-{d:02}")
+        if !(0..=9999).contains(&y) {
+            return format!("{y:04}-{m:02}-{d:02}");
+        }
+        let y = y as u32;
+        let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+        let mut out = String::with_capacity(10);
+        for c in [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), '-', digit(m / 10), digit(m), '-'] {
+            out.push(c);
+        }
+        out.push(digit(d / 10));
+        out.push(digit(d));
+        out
     }
 
     /// Strictly `YYYY-MM-DD` with a real month and day.

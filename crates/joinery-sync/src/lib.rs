@@ -216,7 +216,7 @@ impl Syncer {
                         if !preloaded {
                             seen.insert(id.as_u128());
                         }
-                        let unchanged = before.is_some_and(|s| !s.deleted && s.hash == row.content_hash);
+                        let unchanged = before.is_some_and(|s| s.unchanged(&row.content_hash));
                         if !unchanged {
                             pending.push(row);
                         }

@@ -110,13 +110,25 @@ enum Integrations {
     },
 }
 
+/// `JOINERY_LOG` in `EnvFilter` syntax. Plain `target=level` lists (the usual case) are
+/// filtered statically: `EnvFilter` takes a lock on every span entered and left, on every
+/// request, just in case a directive names spans.
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("JOINERY_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, filter::Targets};
+
+    let spec = std::env::var("JOINERY_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned());
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.json().boxed(),
+    };
+    let layer = match spec.parse::<Targets>() {
+        Ok(targets) => fmt.with_filter(targets).boxed(),
+        Err(_) => fmt.with_filter(EnvFilter::new(&spec)).boxed(),
+    };
+    tracing_subscriber::registry().with(layer).init();
 }
 
 fn main() -> ExitCode {

@@ -123,6 +123,8 @@ async fn regenerate(
         // Rotated or deleted by a concurrent request: this token is no longer the account's.
         return Err(ApiError::Unauthorized("Invalid X-Account-Token."));
     }
+    // The old token stops working here at once (other processes forget it within a second).
+    state.account_cache.clear();
     tracing::info!(linked_account = %account.id, "account token regenerated");
     Ok(Json(RegenerateAccountToken { linked_account_id: account.id.to_string(), account_token: token }))
 }

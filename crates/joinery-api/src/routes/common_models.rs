@@ -282,7 +282,8 @@ async fn list(
 ) -> Result<Response, ApiError> {
     check_category(&auth, spec)?;
     let options = render_options(&query, spec)?;
-    let q = row_query(&auth, spec, &query)?;
+    let mut q = row_query(&auth, spec, &query)?;
+    q.with_enum_origins = !options.enum_origins.is_empty();
     let rows = state.storage.query_rows(&q).await?;
     let limit = q.limit as usize;
     let more = rows.len() > limit;

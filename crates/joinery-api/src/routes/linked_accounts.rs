@@ -264,11 +264,17 @@ async fn list(
     params(("category" = String, Path), ("X-Account-Token" = String, Header)),
     responses((status = 200, body = AccountDetails), (status = 401, body = ErrorDetail)))]
 async fn account_details(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     _category: CategoryPath,
     auth: AccountAuth,
 ) -> Result<Json<AccountDetails>, ApiError> {
-    let account = auth.account;
+    // The account as it is now: authentication may have come from a second-old memory, and a
+    // sync may have changed the status since.
+    let account = state
+        .storage
+        .find_linked_account(auth.account.id)
+        .await?
+        .ok_or(ApiError::Unauthorized("Invalid X-Account-Token."))?;
     let i = integration_of(&account)?;
     let status = account.effective_status(now_micros()).to_owned();
     Ok(Json(AccountDetails {
@@ -300,6 +306,8 @@ async fn delete_account(
     auth: AccountAuth,
 ) -> Result<StatusCode, ApiError> {
     state.storage.delete_linked_account(auth.account.id).await?;
+    // Its token stops working here at once (other processes forget it within a second).
+    state.account_cache.clear();
     tracing::info!(linked_account = %auth.account.id, "linked account deleted");
     Ok(StatusCode::OK)
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod sync;
+mod tables;
 
 use joinery_domain::integrations::{self, Integration};
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::tables::{EmploymentIds, History};
 use super::{COMPANY_DOMAIN, api};
 use crate::{
     AccountHttp, BATCH, Coverage, Element, Fields, JsonBatches, RawJson, ReadRequest, RecordSink, RemotePayload,
@@ -249,61 +250,6 @@ async fn send_all(sink: &RecordSink, records: Vec<RemoteRecord>) -> Result<(), S
     Ok(())
 }
 
-/// Each employee's dated rows of one table (`jobInfo`, `employmentStatus`) reduced to what
-/// employments need: the date and one value, oldest first. Values repeat across a company (job
-/// titles, statuses), so they are kept once; a 100,000-employee company's history is a few MB.
-#[derive(Default)]
-struct History {
-    values: Vec<String>,
-    value_ids: foldhash::HashMap<String, u32>,
-    rows: foldhash::HashMap<Box<str>, Vec<([u8; 10], u32)>>,
-}
-
-/// No value (a blank field).
-const NO_VALUE: u32 = u32::MAX;
-
-impl History {
-    fn push(&mut self, employee: &str, date: &str, value: Option<&str>) {
-        let value = match value.map(str::trim).filter(|v| !v.is_empty()) {
-            None => NO_VALUE,
-            Some(v) => match self.value_ids.get(v) {
-                Some(id) => *id,
-                None => {
-                    let id = self.values.len() as u32;
-                    self.values.push(v.to_owned());
-                    self.value_ids.insert(v.to_owned(), id);
-                    id
-                }
-            },
-        };
-        let mut day = [b' '; 10];
-        let n = date.len().min(10);
-        day[..n].copy_from_slice(&date.as_bytes()[..n]);
-        match self.rows.get_mut(employee) {
-            Some(rows) => rows.push((day, value)),
-            None => {
-                self.rows.insert(employee.into(), vec![(day, value)]);
-            }
-        }
-    }
-
-    fn sorted(mut self) -> Self {
-        for rows in self.rows.values_mut() {
-            rows.sort_unstable();
-        }
-        self
-    }
-
-    /// The value of the employee's row in effect on `date`: the last one dated on or before it,
-    /// or the earliest row for a date before all of them.
-    fn on(&self, employee: &str, date: &str) -> Option<&str> {
-        let rows = self.rows.get(employee)?;
-        let after = rows.partition_point(|(d, _)| &d[..] <= date.as_bytes());
-        let (_, value) = rows.get(after.saturating_sub(1))?;
-        self.values.get(*value as usize).map(String::as_str)
-    }
-}
-
 /// A dated table of every employee, streamed into a [`History`] of one of its fields.
 async fn history(
     account: &Account<'_>,
@@ -332,9 +278,8 @@ fn history_of(rows: &HashMap<String, Vec<Value>>, field: &str) -> History {
     history.sorted()
 }
 
-/// Each employee's compensation row ids, in the table's order: the employments read leaves them
-/// in the sync's scratch for the employees read, which would otherwise read the table again.
-type EmploymentIds = foldhash::HashMap<String, Vec<String>>;
+/// The employments read leaves each employee's compensation row ids in the sync's scratch for the
+/// employees read, which would otherwise read the table again.
 const EMPLOYMENT_IDS: &str = "bamboohr.employment_ids";
 
 /// Employments: every compensation row, with the job title and employment status in effect.
@@ -350,18 +295,13 @@ async fn employments(account: &Account<'_>, scratch: &SyncScratch, sink: &Record
         let mut records = Vec::with_capacity(batch.len());
         for row in batch {
             if let (Some(id), Some(employee)) = (&row.value.id, &row.value.employee_id) {
-                match ids.get_mut(employee.as_str()) {
-                    Some(own) => own.push(id.clone()),
-                    None => {
-                        ids.insert(employee.clone(), vec![id.clone()]);
-                    }
-                }
+                ids.push(employee, id);
             }
             records.extend(employment_record(row.value, row.raw, &jobs, &statuses));
         }
         sink.send(records).await?;
     }
-    scratch.put(EMPLOYMENT_IDS, ids);
+    scratch.put(EMPLOYMENT_IDS, ids.sorted());
     Ok(Coverage::Complete)
 }
 
@@ -405,28 +345,31 @@ async fn employees(
     let (departments, divisions, locations) = (ids("department"), ids("division"), ids("location"));
     // Each employee's employments are its compensation rows: listed by this sync's employments
     // read, or read here.
-    let mut employments: EmploymentIds = match since {
+    let employments = match since {
         None => match scratch.take::<EmploymentIds>(EMPLOYMENT_IDS) {
             Some(ids) => ids,
             None => {
                 let mut ids = EmploymentIds::default();
                 let mut rows = account.table_values::<api::CompensationRow>("compensation").await?;
                 while let Some(batch) = rows.next().await? {
-                    for row in batch {
-                        if let (Some(id), Some(employee)) = (row.id, row.employee_id) {
-                            ids.entry(employee).or_default().push(id);
+                    for row in &batch {
+                        if let (Some(id), Some(employee)) = (&row.id, &row.employee_id) {
+                            ids.push(employee, id);
                         }
                     }
                 }
-                ids
+                ids.sorted()
             }
         },
-        Some(since) => account
-            .changed_table("compensation", since)
-            .await?
-            .into_iter()
-            .map(|(employee, rows)| (employee, rows.iter().filter_map(|r| r.get("id").and_then(id_text)).collect()))
-            .collect(),
+        Some(since) => {
+            let mut ids = EmploymentIds::default();
+            for (employee, rows) in account.changed_table("compensation", since).await? {
+                for id in rows.iter().filter_map(|r| r.get("id").and_then(id_text)) {
+                    ids.push(&employee, &id);
+                }
+            }
+            ids.sorted()
+        }
     };
     let mut report = account.employee_report(since).await?;
     while let Some(batch) = report.next().await? {
@@ -448,7 +391,7 @@ async fn employees(
                 record.fields.insert("groups", Value::Array(groups));
                 record.fields.insert("team", department.map_or(Value::Null, Value::String));
                 record.fields.insert("work_location", location.map_or(Value::Null, Value::String));
-                let own = employments.remove(&record.remote_id).unwrap_or_default();
+                let own = employments.of(&record.remote_id);
                 record.fields.insert("employments", Value::Array(own.into_iter().map(Value::String).collect()));
                 Some(record)
             })
@@ -662,7 +605,7 @@ fn employment_record(
     let value = |v: Option<&str>| v.map_or(Value::Null, |v| Value::String(v.to_owned()));
     let job_title = value(jobs.on(&employee, &start));
     let employment_status = value(statuses.on(&employee, &start));
-    let mut f = Fields::new();
+    let mut f = Fields::with_capacity(12);
     let mut origins = Fields::new();
     f.insert("employee", Value::String(employee));
     f.insert("job_title", job_title);
@@ -868,7 +811,8 @@ pub fn employment_status(v: &str) -> Option<&'static str> {
 fn employee_record(domain: &str, e: api::ReportEmployee, raw: RawJson) -> Option<RemoteRecord> {
     let remote_id = e.id?;
     let t = text_owned;
-    let mut f = Fields::new();
+    // Its fields, and the relations `employees` adds.
+    let mut f = Fields::with_capacity(28);
     let mut origins = Fields::new();
     f.insert("employee_number", t(e.employee_number));
     f.insert("company", Value::String(domain.to_owned()));

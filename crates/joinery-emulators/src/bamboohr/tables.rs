@@ -106,7 +106,11 @@ impl RowWriter {
     /// One row: `(field, value, currency)`; a currency makes the value `{value, currency}`.
     fn row(&self, out: &mut String, row_id: u64, employee_id: &str, fields: &[(&str, Option<&str>, Option<&str>)]) {
         if self.json {
-            let _ = write!(out, "{{\"id\":\"{row_id}\",\"employeeId\":\"{employee_id}\"");
+            out.push_str("{\"id\":\"");
+            out.push_str(itoa::Buffer::new().format(row_id));
+            out.push_str("\",\"employeeId\":\"");
+            out.push_str(employee_id);
+            out.push('"');
             for (field, value, currency) in fields {
                 out.push_str(",\"");
                 out.push_str(field);

@@ -61,9 +61,13 @@ impl Dates {
 pub(crate) struct Extras {
     pub(crate) marital_status: &'static str,
     pub(crate) ethnicity: Option<&'static str>,
-    pub(crate) ssn: String,
-    pub(crate) address1: String,
-    pub(crate) address2: Option<String>,
+    /// The SSN's area, group and serial numbers (formatted when asked for: most answers have no
+    /// SSN or address, and formatting them for every employee was most of a table's cost).
+    ssn: (u64, u64, u64),
+    /// House number, street and street kind.
+    address1: (u64, &'static str, &'static str),
+    /// Apartment number.
+    address2: Option<u64>,
     pub(crate) original_hire_date: Date,
     pub(crate) pay_schedule: &'static str,
     /// `jobInfo` and `compensation` row dates; `employmentStatus` dates (a conversion from
@@ -81,15 +85,29 @@ const STREETS: &[&str] = &["Oak", "Maple", "Cedar", "Pine", "Elm", "Lake", "Hill
 const STREET_KINDS: &[&str] = &["St", "Ave", "Blvd", "Rd", "Ln", "Way"];
 
 impl Extras {
+    pub(crate) fn ssn(&self) -> String {
+        let (area, group, serial) = self.ssn;
+        format!("{area:03}-{group:02}-{serial:04}")
+    }
+
+    pub(crate) fn address1(&self) -> String {
+        let (number, street, kind) = self.address1;
+        format!("{number} {street} {kind}")
+    }
+
+    pub(crate) fn address2(&self) -> Option<String> {
+        self.address2.map(|apartment| format!("Apt {apartment}"))
+    }
+
     pub(crate) fn generate(seed: u64, p: &Person) -> Extras {
         let mut r = Rng::new(seed, p.index as u64, 2);
         let marital_status = r.pick(MARITAL);
         let ethnicity = r.chance(85).then(|| r.pick(lists::ETHNICITIES));
         // Never 000, 666 or 9xx in the area number, as issued numbers are.
         let area = 1 + r.below(665);
-        let ssn = format!("{:03}-{:02}-{:04}", area, 1 + r.below(99), 1 + r.below(9999));
-        let address1 = format!("{} {} {}", 10 + r.below(9990), r.pick(STREETS), r.pick(STREET_KINDS));
-        let address2 = r.chance(25).then(|| format!("Apt {}", 1 + r.below(40)));
+        let ssn = (area, 1 + r.below(99), 1 + r.below(9999));
+        let address1 = (10 + r.below(9990), r.pick(STREETS), r.pick(STREET_KINDS));
+        let address2 = r.chance(25).then(|| 1 + r.below(40));
         let original_hire_date = if r.chance(4) {
             Date((p.hire_date.0 - 365 - r.below(4 * 365) as i64).max(Date::from_ymd(2008, 1, 1).0))
         } else {
@@ -475,11 +493,14 @@ pub(crate) struct CompanyState {
     /// Employee orders for `sort` values other than the natural one: `(world version, order)`.
     pub(crate) sorted: Mutex<HashMap<String, SortedOrder>>,
     buckets: Mutex<HashMap<usize, Bucket>>,
+    /// `acme.example`: the domain of generated email addresses.
+    email_domain: String,
 }
 
 impl CompanyState {
     pub(crate) fn new(config: Company, clock: Clock) -> Self {
         CompanyState {
+            email_domain: format!("{}.example", config.domain.to_ascii_lowercase()),
             config,
             clock,
             overrides: RwLock::new(Arc::new(Overrides { next_row_id: FIRST_ADDED_ROW_ID, ..Overrides::default() })),
@@ -521,8 +542,8 @@ impl CompanyState {
         self.config.employees + snap.added
     }
 
-    pub(crate) fn email_domain(&self) -> String {
-        format!("{}.example", self.config.domain.to_ascii_lowercase())
+    pub(crate) fn email_domain(&self) -> &str {
+        &self.email_domain
     }
 
     pub(crate) fn today(&self) -> Date {
