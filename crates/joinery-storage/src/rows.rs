@@ -42,7 +42,7 @@ impl StoredHash {
 }
 
 /// A row as the API reads it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredRow {
     pub id: String,
     /// The model's id ("hris.Employee").
@@ -54,6 +54,30 @@ pub struct StoredRow {
     pub created_at: i64,
     pub modified_at: i64,
     pub remote_was_deleted: bool,
+}
+
+/// Columns by position, in the order of [`row_columns`] (by name, each of a page's ~900 values
+/// was a hash lookup of its column).
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for StoredRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(StoredRow {
+            id: row.try_get(0)?,
+            model: row.try_get(1)?,
+            remote_id: row.try_get(2)?,
+            data: row.try_get(3)?,
+            enum_origins: row.try_get(4)?,
+            remote_data: row.try_get(5)?,
+            created_at: row.try_get(6)?,
+            modified_at: row.try_get(7)?,
+            remote_was_deleted: row.try_get(8)?,
+        })
+    }
 }
 
 /// A condition on a row's normalized fields. `field` names come from the model catalogue.
