@@ -14,7 +14,7 @@
 #      sync), GET /api/hris/v1/account-token/{public_token}.
 #   2. Initial sync: polls GET /api/hris/v1/sync-status every POLL_INTERVAL until every model is
 #      DONE. Wall time runs from just before `connect` to the first poll that sees them all DONE
-#      (so it includes the worker picking the job up, up to 0.5 s, and up to one poll interval);
+#      (so it includes the worker picking the job up and up to one poll interval);
 #      the job's own time (sync_jobs.started_at → finished_at) is given in the notes.
 #      employees/s = EMPLOYEES / wall time; peak RSS = the server's VmHWM since it started.
 #   3. Unchanged resync: POST /api/hris/v1/sync-status/resync, timed the same way (waiting for
@@ -41,7 +41,9 @@
 #   DEEP_PAGE                   the deep page to load-test; 1000
 #   SEED                        the emulator's seed; 1
 #   SYNC_TIMEOUT                seconds to wait for each sync; 3600
-#   POLL_INTERVAL               seconds between sync-status polls; 0.25
+#   POLL_INTERVAL               seconds between sync-status polls; 0.1
+#   SETTLE_TIMEOUT              seconds to wait, before each timed step, for the server to be idle
+#                               (SQLite's checkpoints of the previous step done); 30
 #   HEALTH_TIMEOUT              seconds to wait for the server's /api/health; 60
 #   JOINERY_BENCH_POSTGRES_URL  an admin connection, used to create and drop the bench database;
 #                               postgres://postgres@127.0.0.1:5432/postgres
@@ -64,7 +66,8 @@ WARMUP="${WARMUP:-2s}"
 DEEP_PAGE="${DEEP_PAGE:-1000}"
 SEED="${SEED:-1}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-3600}"
-POLL_INTERVAL="${POLL_INTERVAL:-0.25}"
+POLL_INTERVAL="${POLL_INTERVAL:-0.1}"
+SETTLE_TIMEOUT="${SETTLE_TIMEOUT:-30}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-60}"
 PG_ADMIN_URL="${JOINERY_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -262,6 +265,22 @@ wait_healthy() {
 
 active_jobs() { sql "SELECT count(*) FROM sync_jobs WHERE state IN ('QUEUED', 'RUNNING')"; }
 
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Waits until the server uses under 4% of a core over half a second (at most SETTLE_TIMEOUT s), so
+# a timed step is not charged with the previous one's deferred work (after a sync of 1 GB, SQLite
+# copies its WAL into the database and syncs the file for a second or so). Prints the wait.
+wait_settled() {
+    local start=$SECONDS before after
+    while ((SECONDS - start < SETTLE_TIMEOUT)); do
+        before="$(cpu_ticks "$SERVER_PID")"
+        sleep 0.5
+        after="$(cpu_ticks "$SERVER_PID")"
+        ((after - before <= 2)) && break
+    done
+    echo "$((SECONDS - start))"
+}
+
 wait_no_active_job() { # the job ends (state DONE) just after its last model is DONE
     local deadline=$((SECONDS + 60))
     until [[ $(active_jobs) == 0 ]]; do
@@ -429,7 +448,9 @@ bench_backend() {
     done
 
     # --- Unchanged resync
-    local peak_note="" max_modified t1 resync resync_secs resync_hwm resync_job modified
+    local peak_note="" max_modified t1 resync resync_secs resync_hwm resync_job modified settled
+    settled="$(wait_settled)"
+    NOTES+=("$backend: the server was idle ${settled} s after the initial sync (waited for before the resync)")
     reset_peak_rss || peak_note=" (VmHWM since start: clear_refs unavailable)"
     max_modified="$(sql "SELECT COALESCE(max(modified_at), 0) FROM common_model_rows")"
     t1="$(now)"
@@ -448,6 +469,7 @@ bench_backend() {
     # --- Unchanged periodic sync: reads only BambooHR's changes. Periodic jobs are queued by the
     # worker when an account's interval is up (hours); the benchmark queues one directly.
     local t2 periodic periodic_secs periodic_job
+    wait_settled >/dev/null
     max_modified="$(sql "SELECT COALESCE(max(modified_at), 0) FROM common_model_rows")"
     t2="$(now)"
     if [[ $backend == postgres ]]; then

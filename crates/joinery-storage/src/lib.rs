@@ -208,23 +208,29 @@ impl Storage {
     }
 }
 
-/// The writer checkpoints by itself only when the WAL reaches this many pages (~80 MiB), that is,
-/// only if [`checkpoint_wal`] falls behind.
-const WAL_AUTOCHECKPOINT_BACKSTOP: &str = "20000";
+/// The writer checkpoints by itself only when the WAL reaches this many pages (~400 MiB), that
+/// is, only if [`checkpoint_wal`] falls far behind.
+const WAL_AUTOCHECKPOINT_BACKSTOP: &str = "100000";
 /// After a reset the WAL file is truncated to this size, so a burst does not keep disk space.
 const WAL_SIZE_LIMIT: &str = "16777216";
-/// How often [`checkpoint_wal`] runs, and the WAL length (pages, ~32 MiB) at which it restarts
-/// the log. A restart pauses the writer; a large sync writes hundreds of MB, and restarting at
-/// every 4 MiB paused it twenty times a second (a tenth of the sync's time, measured).
+/// How often [`checkpoint_wal`] runs, and the WAL length (pages, ~32 MiB) past which it restarts
+/// the log once the passive copies are within [`RESTART_LAG_PAGES`] of its end. A restart pauses
+/// the writer while it copies what is left and syncs; a large sync writes hundreds of MB, and
+/// restarting at every 4 MiB paused it twenty times a second (a tenth of the sync's time), while
+/// restarting a WAL the copies lagged far behind paused it for seconds (both measured).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 const RESTART_WAL_AT_PAGES: i64 = 8000;
+const RESTART_LAG_PAGES: i64 = 1000;
+/// Past this length (~256 MiB) the WAL restarts whatever the lag, bounding its disk space.
+const RESTART_WAL_ANYWAY_AT_PAGES: i64 = 65536;
 
 /// Keeps the WAL short without stalling the writer for long. Every 50 ms a PASSIVE
 /// checkpoint copies committed pages into the database file from a connection of its own,
 /// waiting for no one. Under constant writes it never catches up completely, so the WAL would
 /// never restart and the writer would eventually run a huge checkpoint itself (a 100+ ms stall,
-/// measured). So when the WAL passes [`RESTART_WAL_AT_PAGES`], a RESTART checkpoint finishes the
-/// few pages left and lets the WAL start over: a pause of one small copy and one fsync.
+/// measured). So when the WAL passes [`RESTART_WAL_AT_PAGES`] and the copies are close behind,
+/// a RESTART checkpoint finishes the few pages left and lets the WAL start over: a pause of one
+/// small copy and one fsync.
 /// Ends when the writer pool is closed.
 async fn checkpoint_wal(checkpointer: SqlitePool, writer: SqlitePool) {
     let mut interval = tokio::time::interval(CHECKPOINT_EVERY);
@@ -237,7 +243,10 @@ async fn checkpoint_wal(checkpointer: SqlitePool, writer: SqlitePool) {
         let passive =
             sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&checkpointer).await;
         let result = match passive {
-            Ok((_, wal_pages, _)) if wal_pages > RESTART_WAL_AT_PAGES => {
+            Ok((_, wal_pages, copied))
+                if wal_pages > RESTART_WAL_ANYWAY_AT_PAGES
+                    || (wal_pages > RESTART_WAL_AT_PAGES && wal_pages - copied <= RESTART_LAG_PAGES) =>
+            {
                 sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&checkpointer).await.map(|_| ())
             }
             other => other.map(|_| ()),
