@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use joinery_domain::tokens::TokenHash;
@@ -18,11 +19,14 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Debug)]
 pub struct AuthCache<V = Uuid> {
     entries: RwLock<HashMap<TokenHash, (V, Instant)>>,
+    /// Moves on every [`AuthCache::clear`], so a lookup that began before a clear cannot put back
+    /// what the clear removed.
+    generation: AtomicU64,
 }
 
 impl<V> Default for AuthCache<V> {
     fn default() -> Self {
-        AuthCache { entries: RwLock::new(HashMap::new()) }
+        AuthCache { entries: RwLock::new(HashMap::new()), generation: AtomicU64::new(0) }
     }
 }
 
@@ -34,11 +38,28 @@ impl<V: Clone> AuthCache<V> {
 
     /// Forgets everything (this process changed what some entry says).
     pub fn clear(&self) {
-        self.entries.write().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+
+    /// Where the cache is: pass it to [`AuthCache::insert_since`] after looking a value up.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub fn insert(&self, hash: TokenHash, value: V) {
+        let generation = self.generation();
+        self.insert_since(generation, hash, value);
+    }
+
+    /// Remembers a value looked up after [`AuthCache::generation`] returned `generation`, unless
+    /// the cache was cleared since (the lookup may have read what the clear was about).
+    pub fn insert_since(&self, generation: u64, hash: TokenHash, value: V) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (_, at)| at.elapsed() < TTL);
             if entries.len() >= MAX_ENTRIES {
@@ -64,6 +85,17 @@ mod tests {
         // Age the entry past the TTL instead of sleeping.
         cache.entries.write().unwrap().get_mut(&[1; 32]).unwrap().1 = Instant::now() - TTL;
         assert_eq!(cache.get(&[1; 32]), None);
+    }
+
+    #[test]
+    fn a_lookup_from_before_a_clear_is_not_remembered() {
+        let cache = AuthCache::<Uuid>::default();
+        let before = cache.generation();
+        cache.clear();
+        cache.insert_since(before, [1; 32], Uuid::nil());
+        assert_eq!(cache.get(&[1; 32]), None);
+        cache.insert_since(cache.generation(), [1; 32], Uuid::nil());
+        assert_eq!(cache.get(&[1; 32]), Some(Uuid::nil()));
     }
 
     #[test]

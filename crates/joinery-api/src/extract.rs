@@ -75,6 +75,7 @@ impl FromRequestParts<AppState> for AccountAuth {
         };
         let id = split_token_id(token).ok_or(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN))?;
         let hash = state.hasher.hash(TokenKind::AccountToken, token);
+        let generation = state.account_cache.generation();
         if let Some(account) = state.account_cache.get(&hash) {
             return match account.organization_id == organization_id {
                 true => Ok(AccountAuth { account }),
@@ -93,7 +94,7 @@ impl FromRequestParts<AppState> for AccountAuth {
                     state.storage.touch_linked_account(account.id, now).await?;
                     account.last_active_at = Some(now);
                 }
-                state.account_cache.insert(hash, account.clone());
+                state.account_cache.insert_since(generation, hash, account.clone());
                 Ok(AccountAuth { account })
             }
             _ => Err(ApiError::Unauthorized(INVALID_ACCOUNT_TOKEN)),

@@ -108,6 +108,17 @@ impl RawJson {
         RawJson(text.into_boxed_str())
     }
 
+    /// A payload as the provider wrote it, less whitespace outside strings (as streamed
+    /// elements are kept).
+    pub fn from_raw(raw: &serde_json::value::RawValue) -> RawJson {
+        let text = raw.get();
+        let minified = joinery_domain::json_text::minify(text.as_bytes());
+        match String::from_utf8(minified) {
+            Ok(text) => RawJson(text.into_boxed_str()),
+            Err(_) => RawJson(text.into()),
+        }
+    }
+
     /// `null`.
     pub fn null() -> RawJson {
         RawJson(Box::from("null"))
@@ -166,6 +177,12 @@ mod tests {
         assert_eq!(f.iter().collect::<Vec<_>>(), vec![("a", &json!(3)), ("b", &json!(2))]);
         assert_eq!((f["a"].clone(), f.len()), (json!(3), 2));
         assert_eq!(f["missing"], Value::Null);
+    }
+
+    #[test]
+    fn raw_payloads_lose_whitespace_outside_strings_only() {
+        let raw = serde_json::value::RawValue::from_string(r#"{ "a" : [1, "x y"] }"#.to_owned()).unwrap();
+        assert_eq!(RawJson::from_raw(&raw).get(), r#"{"a":[1,"x y"]}"#);
     }
 
     #[test]

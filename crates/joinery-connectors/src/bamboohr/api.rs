@@ -98,6 +98,50 @@ fn opt_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<St
     Ok(deserializer.deserialize_any(Text { numbers: true })?.filter(|id| !id.is_empty()))
 }
 
+/// An element of an array of objects: the object, or nothing when the element is anything else
+/// (an odd `null` or string in a provider's list is skipped, not a failed sync).
+#[derive(Debug)]
+pub struct Row<T>(pub Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Row<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+        struct RowVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for RowVisitor<T> {
+            type Value = Row<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Row<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|row| Row(Some(row)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Row<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Row(None))
+            }
+            fn visit_unit<E>(self) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Row<T>, E> {
+                Ok(Row(None))
+            }
+        }
+        deserializer.deserialize_any(RowVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A row of a dated table (`jobInfo`, `employmentStatus`) for every employee
 /// (`GET /v1/employees/all/tables/{table}`): what employments take from it.
 #[derive(Debug, Deserialize)]
@@ -194,8 +238,10 @@ pub struct ChangedTable {
 
 #[derive(Debug, Deserialize)]
 pub struct ChangedRows {
+    /// As BambooHR wrote them: a row's text is its record's payload, as when read from the
+    /// whole table, so a row read either way is stored the same.
     #[serde(default)]
-    pub rows: Vec<serde_json::Value>,
+    pub rows: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// `GET /v1/employees/changed?since=…`: `{latest, employees: {"<id>": {id, action, lastChanged}}}`.
@@ -223,4 +269,23 @@ pub struct Directory {
 pub struct DirectoryEntry {
     #[serde(deserialize_with = "id")]
     pub id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_that_are_not_objects_are_skipped() {
+        let rows: Vec<Row<CompensationRow>> =
+            serde_json::from_str(r#"[null, "x", 3, [1, {"id": "2"}], {"id": 7, "employeeId": "9", "rate": null}]"#)
+                .unwrap();
+        assert_eq!(rows.iter().filter(|r| r.0.is_some()).count(), 1);
+        let row = rows[4].0.as_ref().unwrap();
+        assert_eq!((row.id.as_deref(), row.employee_id.as_deref()), (Some("7"), Some("9")));
+        assert!(
+            serde_json::from_str::<Row<DatedRow>>(r#"{"date": "2020-01-01"}"#).is_err(),
+            "a row needs its employee"
+        );
+    }
 }

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -120,7 +119,7 @@ impl Account<'_> {
     async fn employee_report(
         &self,
         since: Option<&str>,
-    ) -> Result<JsonBatches<Element<api::ReportEmployee>>, SyncError> {
+    ) -> Result<JsonBatches<Element<api::Row<api::ReportEmployee>>>, SyncError> {
         let url = self.http.url(&api::url(&self.company, "reports/custom?format=JSON&onlyCurrent=true"));
         let mut body = json!({ "title": "Joinery sync", "fields": EMPLOYEE_FIELDS });
         if let Some(since) = since {
@@ -144,11 +143,10 @@ impl Account<'_> {
 
     /// Every row of each employee changed since `since`, by employee id
     /// (`GET /v1/employees/changed/tables/{table}`).
-    async fn changed_table(&self, table: &str, since: &str) -> Result<HashMap<String, Vec<Value>>, SyncError> {
-        let changed: api::ChangedTable = serde_json::from_value(
-            self.get_json(&format!("employees/changed/tables/{table}?since={}", query_value(since))).await?,
-        )
-        .map_err(|_| SyncError::Protocol("BambooHR answered a table change list of an unexpected shape.".into()))?;
+    async fn changed_table(&self, table: &str, since: &str) -> Result<HashMap<String, Vec<ChangedRow>>, SyncError> {
+        let path = format!("employees/changed/tables/{table}?since={}", query_value(since));
+        let response = self.http.send(|_| self.get(&path)).await?;
+        let changed: api::ChangedTable = self.http.json(checked(self.http, response).await?).await?;
         Ok(changed.employees.into_iter().map(|(id, employee)| (id, employee.rows)).collect())
     }
 
@@ -160,6 +158,14 @@ impl Account<'_> {
         .map_err(|_| SyncError::Protocol("BambooHR answered an employee change list of an unexpected shape.".into()))?;
         Ok(changed.employees.into_values().filter(|e| e.action.eq_ignore_ascii_case("deleted")).map(|e| e.id).collect())
     }
+}
+
+/// A row of a table change list, as BambooHR wrote it.
+type ChangedRow = Box<serde_json::value::RawValue>;
+
+/// A changed row as `T`; `None` for a row that is not an object of that shape.
+fn changed_row<T: DeserializeOwned>(row: &ChangedRow) -> Option<T> {
+    serde_json::from_str::<api::Row<T>>(row.get()).ok()?.0
 }
 
 /// `+` of a time zone offset is a space in a query string.
@@ -256,10 +262,10 @@ async fn history(
     table: &str,
     field: fn(&api::DatedRow) -> Option<&str>,
 ) -> Result<History, SyncError> {
-    let mut rows = account.table_values::<api::DatedRow>(table).await?;
+    let mut rows = account.table_values::<api::Row<api::DatedRow>>(table).await?;
     let mut history = History::default();
     while let Some(batch) = rows.next().await? {
-        for row in &batch {
+        for row in batch.iter().filter_map(|r| r.0.as_ref()) {
             history.push(&row.employee_id, row.date.as_deref().unwrap_or_default(), field(row));
         }
     }
@@ -267,12 +273,11 @@ async fn history(
 }
 
 /// The rows of changed employees (`employees/changed/tables/…`) as a [`History`] of `field`.
-fn history_of(rows: &HashMap<String, Vec<Value>>, field: &str) -> History {
+fn history_of(rows: &HashMap<String, Vec<ChangedRow>>, field: fn(&api::DatedRow) -> Option<&str>) -> History {
     let mut history = History::default();
     for (employee, rows) in rows {
-        for r in rows {
-            let date = r.get("date").and_then(Value::as_str).unwrap_or_default();
-            history.push(employee, date, r.get(field).and_then(Value::as_str));
+        for row in rows.iter().filter_map(changed_row::<api::DatedRow>) {
+            history.push(employee, row.date.as_deref().unwrap_or_default(), field(&row));
         }
     }
     history.sorted()
@@ -290,14 +295,15 @@ async fn employments(account: &Account<'_>, scratch: &SyncScratch, sink: &Record
         history(account, "employmentStatus", |r| r.employment_status.as_deref()),
     )?;
     let mut ids = EmploymentIds::default();
-    let mut rows = account.table::<api::CompensationRow>("compensation").await?;
+    let mut rows = account.table::<api::Row<api::CompensationRow>>("compensation").await?;
     while let Some(batch) = rows.next().await? {
         let mut records = Vec::with_capacity(batch.len());
         for row in batch {
-            if let (Some(id), Some(employee)) = (&row.value.id, &row.value.employee_id) {
+            let Some(value) = row.value.0 else { continue };
+            if let (Some(id), Some(employee)) = (&value.id, &value.employee_id) {
                 ids.push(employee, id);
             }
-            records.extend(employment_record(row.value, row.raw, &jobs, &statuses));
+            records.extend(employment_record(value, row.raw, &jobs, &statuses));
         }
         sink.send(records).await?;
     }
@@ -312,13 +318,14 @@ async fn changed_employments(account: &Account<'_>, since: &str, sink: &RecordSi
     let jobs = account.changed_table("jobInfo", since).await?;
     let statuses = account.changed_table("employmentStatus", since).await?;
     let deleted = account.deleted_employees(since).await?;
-    let (jobs, statuses) = (history_of(&jobs, "jobTitle"), history_of(&statuses, "employmentStatus"));
+    let jobs = history_of(&jobs, |r| r.job_title.as_deref());
+    let statuses = history_of(&statuses, |r| r.employment_status.as_deref());
     let mut complete_for: Vec<(&'static str, String)> = Vec::new();
     let mut records = Vec::new();
     for (employee, rows) in &compensation {
         for row in rows {
-            let Ok(parsed) = api::CompensationRow::deserialize(row) else { continue };
-            records.extend(employment_record(parsed, RawJson::of(row), &jobs, &statuses));
+            let Some(parsed) = changed_row::<api::CompensationRow>(row) else { continue };
+            records.extend(employment_record(parsed, RawJson::from_raw(row), &jobs, &statuses));
         }
         complete_for.push(("employee", employee.clone()));
     }
@@ -350,9 +357,9 @@ async fn employees(
             Some(ids) => ids,
             None => {
                 let mut ids = EmploymentIds::default();
-                let mut rows = account.table_values::<api::CompensationRow>("compensation").await?;
+                let mut rows = account.table_values::<api::Row<api::CompensationRow>>("compensation").await?;
                 while let Some(batch) = rows.next().await? {
-                    for row in &batch {
+                    for row in batch.iter().filter_map(|r| r.0.as_ref()) {
                         if let (Some(id), Some(employee)) = (&row.id, &row.employee_id) {
                             ids.push(employee, id);
                         }
@@ -364,8 +371,10 @@ async fn employees(
         Some(since) => {
             let mut ids = EmploymentIds::default();
             for (employee, rows) in account.changed_table("compensation", since).await? {
-                for id in rows.iter().filter_map(|r| r.get("id").and_then(id_text)) {
-                    ids.push(&employee, &id);
+                for row in rows.iter().filter_map(changed_row::<api::CompensationRow>) {
+                    if let Some(id) = row.id {
+                        ids.push(&employee, &id);
+                    }
                 }
             }
             ids.sorted()
@@ -375,14 +384,15 @@ async fn employees(
     while let Some(batch) = report.next().await? {
         let records = batch
             .into_iter()
-            .filter_map(|mut e| {
+            .filter_map(|e| {
+                let (Some(mut value), raw) = (e.value.0, e.raw) else { return None };
                 let named = |name: Option<String>, ids: &HashMap<String, String>| {
                     name.as_deref().and_then(|name| ids.get(name)).cloned()
                 };
-                let department = named(e.value.department.take(), &departments);
-                let division = named(e.value.division.take(), &divisions);
-                let location = named(e.value.location.take(), &locations);
-                let mut record = employee_record(&account.company, e.value, e.raw)?;
+                let department = named(value.department.take(), &departments);
+                let division = named(value.division.take(), &divisions);
+                let location = named(value.location.take(), &locations);
+                let mut record = employee_record(&account.company, value, raw)?;
                 let groups: Vec<Value> = department
                     .iter()
                     .map(|d| json!(format!("department:{d}")))
@@ -848,6 +858,8 @@ fn employee_record(domain: &str, e: api::ReportEmployee, raw: RawJson) -> Option
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
     #[test]

@@ -202,11 +202,13 @@ impl AccountHttp {
         }
     }
 
-    /// Holds every request of the account (all clones) until `wait` from now.
+    /// Holds every request of the account (all clones) until `wait` from now. After a pause the
+    /// requests resume evenly spaced, not in a burst: the provider just said it had enough.
     pub(super) fn pause(&self, wait: Duration) {
         let until = self.clock().now() + wait;
         let mut gate = self.shared.gate.lock().unwrap_or_else(|e| e.into_inner());
         gate.paused_until = gate.paused_until.max(until);
+        gate.next_slot = gate.next_slot.max(gate.paused_until + self.shared.burst_allowance);
     }
 
     /// Sends the request built by `build` (called again for each attempt, since bodies are

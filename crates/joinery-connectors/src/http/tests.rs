@@ -316,6 +316,14 @@ async fn a_burst_goes_at_once_then_requests_are_spaced() {
     assert_eq!(clock.now(), rested);
     get(&account).await.unwrap();
     assert!(clock.now() > rested, "the sixth waits");
+    // After a pause the provider asked for, requests resume spaced, not in a burst.
+    clock.advance(Duration::from_secs(10));
+    account.pause(Duration::from_secs(1));
+    let paused = clock.now();
+    get(&account).await.unwrap();
+    assert_eq!(clock.now(), paused + Duration::from_secs(1));
+    get(&account).await.unwrap();
+    assert_eq!(clock.now(), paused + Duration::from_millis(1100), "the next is one interval later");
 }
 
 #[tokio::test(start_paused = true)]
