@@ -114,6 +114,19 @@ impl Storage {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
+                // sqlx pings every connection it hands out by default: a round trip to the
+                // server before each request's query. Only connections idle for a while are
+                // checked (a server restart or a dropped idle connection shows there); one in
+                // steady use proves itself with each query.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PG_IDLE_CHECK {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Ok(Self::new(Backend::Postgres(pool)))
@@ -145,7 +158,12 @@ impl Storage {
             .connect_with(
                 base.clone()
                     .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_BACKSTOP)
-                    .pragma("journal_size_limit", WAL_SIZE_LIMIT),
+                    .pragma("journal_size_limit", WAL_SIZE_LIMIT)
+                    .pragma("cache_size", WRITER_CACHE_SIZE)
+                    // Each multi-row upsert keeps a statement journal (to undo just that
+                    // statement on a failed constraint); in a temporary file it cost a fifth of
+                    // the writer's time in a large sync. It holds at most one statement's pages.
+                    .pragma("temp_store", "MEMORY"),
             )
             .await?;
         // An in-memory database exists only inside its one connection.
@@ -211,6 +229,13 @@ impl Storage {
 /// The writer checkpoints by itself only when the WAL reaches this many pages (~400 MiB), that
 /// is, only if [`checkpoint_wal`] falls far behind.
 const WAL_AUTOCHECKPOINT_BACKSTOP: &str = "100000";
+/// The writer's page cache, in KiB (SQLite's default is 2,000): a sync's transaction of 2,000
+/// rows dirties several MiB, and with the default most of it spilled into the WAL before the
+/// commit (some pages more than once). Measured: a tenth less writer time, ~10 MiB more RSS.
+const WRITER_CACHE_SIZE: &str = "-8192";
+/// A PostgreSQL connection idle this long is pinged before it is used again.
+const PG_IDLE_CHECK: Duration = Duration::from_secs(5);
+
 /// After a reset the WAL file is truncated to this size, so a burst does not keep disk space.
 const WAL_SIZE_LIMIT: &str = "16777216";
 /// How often [`checkpoint_wal`] runs, and the WAL length (pages, ~32 MiB) past which it restarts

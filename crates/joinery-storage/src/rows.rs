@@ -57,7 +57,9 @@ pub struct StoredRow {
 }
 
 /// Columns by position, in the order of [`row_columns`] (by name, each of a page's ~900 values
-/// was a hash lookup of its column).
+/// was a hash lookup of its column), without sqlx's per-value check of the column's declared
+/// type against the Rust type: the columns are this crate's own schema, and decoding still
+/// checks what it reads (UTF-8, integer widths).
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for StoredRow
 where
     usize: sqlx::ColumnIndex<R>,
@@ -67,15 +69,15 @@ where
 {
     fn from_row(row: &'r R) -> sqlx::Result<Self> {
         Ok(StoredRow {
-            id: row.try_get(0)?,
-            model: row.try_get(1)?,
-            remote_id: row.try_get(2)?,
-            data: row.try_get(3)?,
-            enum_origins: row.try_get(4)?,
-            remote_data: row.try_get(5)?,
-            created_at: row.try_get(6)?,
-            modified_at: row.try_get(7)?,
-            remote_was_deleted: row.try_get(8)?,
+            id: row.try_get_unchecked(0)?,
+            model: row.try_get_unchecked(1)?,
+            remote_id: row.try_get_unchecked(2)?,
+            data: row.try_get_unchecked(3)?,
+            enum_origins: row.try_get_unchecked(4)?,
+            remote_data: row.try_get_unchecked(5)?,
+            created_at: row.try_get_unchecked(6)?,
+            modified_at: row.try_get_unchecked(7)?,
+            remote_was_deleted: row.try_get_unchecked(8)?,
         })
     }
 }

@@ -449,6 +449,9 @@ impl<'a> StoredMembers<'a> {
     }
 
     fn get(&mut self, name: &str) -> Option<&'a str> {
+        if let Some(value) = self.next.next_if_key(name) {
+            return Some(value);
+        }
         let mut ahead = self.next.clone();
         if let Some((key, value)) = ahead.next()
             && key == name
