@@ -159,11 +159,8 @@ impl Storage {
                 base.clone()
                     .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_BACKSTOP)
                     .pragma("journal_size_limit", WAL_SIZE_LIMIT)
-                    .pragma("cache_size", WRITER_CACHE_SIZE)
-                    // Each multi-row upsert keeps a statement journal (to undo just that
-                    // statement on a failed constraint); in a temporary file it cost a fifth of
-                    // the writer's time in a large sync. It holds at most one statement's pages.
-                    .pragma("temp_store", "MEMORY"),
+                    // Statement journals stay in memory by a build flag (.cargo/config.toml).
+                    .pragma("cache_size", WRITER_CACHE_SIZE),
             )
             .await?;
         // An in-memory database exists only inside its one connection.
