@@ -734,7 +734,7 @@ fn text(v: &Value, key: &str) -> Value {
 /// date `0000-00-00`.
 fn text_of(v: Option<&str>) -> Value {
     match v.map(str::trim) {
-        Some(s) if !s.is_empty() && s != "0000-00-00" => Value::String(s.to_owned()),
+        Some(s) if !blank(s) => Value::String(s.to_owned()),
         _ => Value::Null,
     }
 }
@@ -742,12 +742,20 @@ fn text_of(v: Option<&str>) -> Value {
 /// [`text_of`] of an owned string, kept as it is when it needs no trimming.
 fn text_owned(v: Option<String>) -> Value {
     match v {
-        Some(s) if s.len() == s.trim().len() => match s.as_str() {
-            "" | "0000-00-00" => Value::Null,
-            _ => Value::String(s),
-        },
+        Some(s) if s.len() == s.trim().len() => {
+            if blank(&s) {
+                Value::Null
+            } else {
+                Value::String(s)
+            }
+        }
         other => text_of(other.as_deref()),
     }
+}
+
+/// Empty, or BambooHR's empty date.
+fn blank(s: &str) -> bool {
+    s.is_empty() || s == "0000-00-00"
 }
 
 fn company_record(domain: &str, info: Value) -> RemoteRecord {
